@@ -1,0 +1,59 @@
+# CQMS developer commands. `make run` and `make test` are all a newcomer needs (README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+BIND ?= 127.0.0.1:8000
+
+.PHONY: run test setup assets messages makemessages demo lint fmt bench clean-data prerequisites
+
+run: setup
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py demo --if-empty
+	@echo ""
+	@echo "  CQMS is starting at http://$(BIND)/  (web server and job worker; stop with Ctrl+C)"
+	@echo ""
+	CQMS_BIND=$(BIND) $(BIN)/honcho start --no-prefix -f Procfile
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: prerequisites $(VENV)/.installed assets messages
+
+prerequisites:
+	@command -v $(PYTHON) >/dev/null || { echo "CQMS needs Python 3.11 or newer ($(PYTHON))."; exit 1; }
+	@command -v npm >/dev/null || { echo "CQMS needs Node.js with npm to install its front-end files (apt install nodejs npm)."; exit 1; }
+	@command -v msgfmt >/dev/null || { echo "CQMS needs GNU gettext to compile its translations (apt install gettext)."; exit 1; }
+
+$(VENV)/.installed: requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q --require-hashes -r requirements/dev.txt
+	@touch $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json $(VENV)/.installed
+	$(PY) manage.py vendor_assets -v0
+
+messages: $(VENV)/.installed
+	cd cqms && ../$(PY) ../manage.py compilemessages -v0
+
+makemessages: $(VENV)/.installed
+	cd cqms && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore 'static/*' -v0
+
+demo: setup
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run -v0
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)

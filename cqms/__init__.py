@@ -1,0 +1,1 @@
+"""CQMS: the Customer Quality Management System."""

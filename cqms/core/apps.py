@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "cqms.core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            menu,
+        )
+        from .database import after_migrate
+
+        menu.section("work", _("Work"), 10)
+        menu.section("customers", _("Customers"), 20)
+        menu.section("organisation", _("Organisation"), 80)
+        menu.section("system", _("System"), 90)
+        menu.add("work", menu.MenuItem(_("My work"), "home", "house"))
+        # Connected to the last app, so it runs when every table exists.
+        post_migrate.connect(after_migrate, sender=list(self.apps.get_app_configs())[-1])

@@ -1,0 +1,58 @@
+"""Form pieces every editable record uses."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .errors import BusinessRuleError
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user loaded, so a save can tell whether someone else saved
+    in between (the service compares it; see audit.save_changes)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+
+    def changed_values(self) -> dict:
+        """The cleaned values of the model fields the user changed."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name != "version" and name in self._meta.fields
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def apply_service(form: forms.Form, call) -> bool:
+    """Run a service call for a valid form and put the service's refusals on the form, at the
+    field they concern or at the top. True when the change was saved."""
+    try:
+        call()
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return False
+    except BusinessRuleError as error:
+        form.add_error(None, error.message)
+        return False
+    return True

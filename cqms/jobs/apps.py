@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JobsConfig(AppConfig):
+    name = "cqms.jobs"
+    verbose_name = _("Background jobs")
+
+    def ready(self) -> None:
+        from cqms.core import menu, work
+
+        from . import registry
+        from .handlers import worker_check
+        from .work import my_jobs
+
+        registry.register("jobs.worker_check", worker_check, _("Job worker check"))
+        menu.add("system", menu.MenuItem(_("Background jobs"), "jobs:list", "hourglass-split"))
+        work.register(my_jobs)
