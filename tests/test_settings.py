@@ -1,0 +1,80 @@
+"""Settings come from the environment; production refuses unsafe values; README lists them all."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production(**extra):
+    return {
+        "CQMS_PRODUCTION": "1",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "CQMS_AUDIT_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "cqms.example.com",
+        "CQMS_PUBLIC_URL": "https://cqms.example.com",
+        **extra,
+    }
+
+
+@pytest.mark.slow
+def test_production_refuses_debug_and_default_secrets():
+    debug = manage("check", **production(DEBUG="1"))
+    assert debug.returncode != 0 and "DEBUG is on" in debug.stderr
+    env = production()
+    del env["SECRET_KEY"]
+    no_key = manage("check", **env)
+    assert no_key.returncode != 0 and "SECRET_KEY" in no_key.stderr
+    weak = manage("check", **production(SECRET_KEY="django-insecure-" + "x" * 60))
+    assert weak.returncode != 0 and "SECRET_KEY" in weak.stderr
+    env = production()
+    del env["CQMS_AUDIT_KEY"]
+    assert "CQMS_AUDIT_KEY" in manage("check", **env).stderr
+
+
+@pytest.mark.slow
+def test_production_settings_pass_the_deployment_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bad_boolean_is_refused_with_its_name():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cqms.settings import env_bool
+
+    os.environ["CQMS_TEST_FLAG"] = "maybe"
+    try:
+        with pytest.raises(ImproperlyConfigured, match="CQMS_TEST_FLAG"):
+            env_bool("CQMS_TEST_FLAG")
+    finally:
+        del os.environ["CQMS_TEST_FLAG"]
+
+
+def test_readme_documents_exactly_the_variables_settings_read():
+    source = (ROOT / "cqms" / "settings.py").read_text()
+    read = set(re.findall(r'env_(?:str|bool|int|list|secret)\(\s*"([A-Z0-9_]+)"', source))
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("<!-- configuration-table")[1].split("<!-- end of configuration-table")[0]
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", table, flags=re.MULTILINE))
+    assert read - documented == set(), "document these variables in README.md"
+    assert documented - read == set(), "README.md documents variables settings.py does not read"
