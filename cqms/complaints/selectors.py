@@ -1,0 +1,62 @@
+"""Reads of complaints, always within the reader's data scope."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from cqms.clocks.models import Clock
+from cqms.organisation import access
+
+from .models import ClockName, Complaint, Step
+
+# Where in the 8D a complaint stands, by status (the register's "step" filter).
+STEP_OF_STATUS = {
+    Complaint.Status.REGISTERED: Step.D0,
+    Complaint.Status.ACKNOWLEDGED: Step.D3,
+    Complaint.Status.CONTAINED: Step.D4,
+    Complaint.Status.ANALYSED: Step.D5,
+    Complaint.Status.ACTIONS_ANSWERED: Step.D6,
+    Complaint.Status.ANSWERED: Step.D8,
+    Complaint.Status.ACCEPTED: Step.D8,
+}
+
+
+def complaints_visible_to(user) -> QuerySet[Complaint]:
+    return access.visible(user, Complaint.objects.all())
+
+
+def with_register_columns(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """What a register row shows: customer, owner, category and the clocks, in few queries."""
+    return queryset.select_related(
+        "customer", "owner", "defect_category", "department"
+    ).prefetch_related(Prefetch("clocks", queryset=Clock.objects.order_by("due_at")))
+
+
+def complaint_for_user_or_404(user, number: str) -> Complaint:
+    queryset = Complaint.objects.select_related(
+        "customer",
+        "contact",
+        "owner",
+        "department",
+        "defect_category",
+        "received_by",
+        "acknowledged_by",
+        "sla_policy",
+        "parent",
+    )
+    return access.get_visible_or_404(user, queryset, number=number)
+
+
+def overdue_q(now=None) -> Q:
+    """Complaints with a running clock past its due time."""
+    now = now or timezone.now()
+    late = Clock.objects.filter(
+        complaint=OuterRef("pk"), done_at=None, paused_at=None, due_at__lt=now
+    )
+    return Q(Exists(late))
+
+
+def ordered_clocks(complaint: Complaint) -> list[Clock]:
+    order = {name: index for index, name in enumerate(ClockName.values)}
+    return sorted(complaint.clocks.all(), key=lambda clock: order.get(clock.name, 99))

@@ -1,0 +1,114 @@
+"""The answers panel of the complaint page: send, private link shown once, staff verdict."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cqms.complaints.models import Answer, Complaint, VerdictLink
+
+from .answering import answerable, contact, send
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user("prod.sun", roles=["staff"], department="production")
+
+
+@pytest.fixture
+def ready(sales, customer, quality, member):
+    return answerable(sales, customer, quality, member)
+
+
+def test_the_panel_offers_sending_when_the_actions_are_answered(client, ready, sales):
+    client.force_login(sales)
+    html = client.get(ready.get_absolute_url()).content.decode()
+    assert 'id="send-answer-form"' in html
+    assert reverse("complaints:report_pdf", args=[ready.number]) in html
+
+
+def test_sending_from_the_page_records_the_version(client, ready, sales, customer):
+    who = contact(customer, sales)
+    client.force_login(sales)
+    response = client.post(
+        reverse("complaints:send_answer", args=[ready.number]),
+        {"via": "oem_portal", "language": "bilingual", "contact": who.pk},
+    )
+    assert response.status_code == 302
+    answer = Answer.objects.get()
+    assert (answer.sent_via, answer.language, answer.sent_to) == ("oem_portal", "bilingual", who)
+    html = client.get(ready.get_absolute_url()).content.decode()
+    assert 'data-answer-version="1"' in html and 'data-verdict="pending"' in html
+    assert 'id="verdict-link-form"' in html and 'id="staff-verdict-form"' in html
+    assert 'id="send-answer-form"' not in html
+
+
+def test_the_private_link_is_shown_once(client, ready, sales, customer):
+    who = contact(customer, sales)
+    send(ready, sales)
+    client.force_login(sales)
+    response = client.post(
+        reverse("complaints:create_link", args=[ready.number, 1]), {"contact": who.pk, "days": 7}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and response["Referrer-Policy"] == "no-referrer"
+    start = html.index('value="http') + len('value="')
+    url = html[start : html.index('"', start)]
+    assert "/complaints/verdict/" in url
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    assert VerdictLink.objects.get().token_hash != token
+    page = client.get(ready.get_absolute_url()).content.decode()
+    assert token not in page
+
+
+def test_staff_record_a_rejection_and_land_on_the_reopened_case(client, ready, sales):
+    send(ready, sales)
+    client.force_login(sales)
+    response = client.post(
+        reverse("complaints:record_verdict", args=[ready.number, 1]),
+        {"verdict": "reject", "reason": "客户邮件：措施不充分"},
+    )
+    child = Complaint.objects.get(number=f"{ready.number}-1")
+    assert response.status_code == 302 and response["Location"] == child.get_absolute_url()
+    html = client.get(child.get_absolute_url()).content.decode()
+    assert ready.number in html
+    parent_html = client.get(ready.get_absolute_url()).content.decode()
+    assert 'data-verdict="rejected"' in parent_html and "客户邮件：措施不充分" in parent_html
+
+
+def test_a_rejection_without_reason_is_refused_on_the_page(client, ready, sales):
+    send(ready, sales)
+    client.force_login(sales)
+    client.post(reverse("complaints:record_verdict", args=[ready.number, 1]), {"verdict": "reject"})
+    assert Answer.objects.get().verdict == ""
+    assert not Complaint.objects.filter(revision=1).exists()
+
+
+def test_people_without_the_answer_permission_see_no_buttons_and_are_refused(
+    client, ready, sales, make_user
+):
+    send(ready, sales)
+    engineer = make_user("qe.li", roles=["quality_engineer"], department="quality")
+    client.force_login(engineer)
+    html = client.get(ready.get_absolute_url()).content.decode()
+    assert 'id="staff-verdict-form"' not in html
+    response = client.post(
+        reverse("complaints:record_verdict", args=[ready.number, 1]), {"verdict": "accept"}
+    )
+    assert response.status_code == 403
+    assert Answer.objects.get().verdict == ""
+
+
+def test_outsiders_get_404(client, ready, sales, make_user):
+    send(ready, sales)
+    stranger = make_user("sales.far", roles=["salesperson"], department="finance")
+    client.force_login(stranger)
+    for name, args, data in (
+        ("complaints:send_answer", [ready.number], {"via": "email", "language": "zh"}),
+        ("complaints:create_link", [ready.number, 1], {"days": 7}),
+        ("complaints:record_verdict", [ready.number, 1], {"verdict": "accept"}),
+    ):
+        assert client.post(reverse(name, args=args), data).status_code == 404
+    assert Answer.objects.get().verdict == "" and not VerdictLink.objects.exists()

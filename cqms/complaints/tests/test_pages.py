@@ -1,0 +1,88 @@
+import pytest
+from django.urls import reverse
+
+from cqms.complaints.models import Complaint, DefectCategory
+
+from .factories import register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_register_page_shows_each_complaints_clocks_and_filters(client, sales, customer):
+    urgent = register(sales, customer, severity="urgent", part_number="U-1")
+    register(sales, customer, part_number="N-1")
+    client.force_login(sales)
+    html = client.get(reverse("complaints:register"), {"severity": "urgent"}).content.decode()
+    assert urgent.number in html and "N-1" not in html
+    assert 'data-clock="containment"' in html and 'data-state="overdue"' in html
+
+
+def test_register_page_query_count_does_not_grow(
+    client, sales, customer, django_assert_max_num_queries
+):
+    for i in range(20):
+        register(sales, customer, part_number=f"Q-{i}")
+    client.force_login(sales)
+    with django_assert_max_num_queries(20):
+        client.get(reverse("complaints:register"))
+
+
+def test_intake_page_registers_with_photos(client, sales, customer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(sales)
+    category = DefectCategory.objects.get(code="dimension")
+    response = client.post(
+        reverse("complaints:create"),
+        {
+            "customer": customer.pk,
+            "received_at": "2026-11-20T09:30",
+            "channel": "email",
+            "complaint_type": "quality",
+            "part_number": "P-55",
+            "quantity_affected": "12",
+            "defect_category": category.pk,
+            "defect_description": "孔径超差",
+            "severity": "normal",
+            "detection_point": "incoming",
+            "attachments": [SimpleUploadedFile("defect.png", b"\x89PNG\r\n\x1a\nxxxx")],
+        },
+    )
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and response["Location"] == complaint.get_absolute_url()
+    assert complaint.attachments.get().original_filename == "defect.png"
+
+
+def test_intake_page_shows_recurrence_while_typing(client, sales, customer):
+    earlier = register(sales, customer, part_number="R-1")
+    client.force_login(sales)
+    html = client.get(
+        reverse("complaints:recurrence"),
+        {
+            "customer": customer.pk,
+            "part_number": "R-1",
+            "defect_category": earlier.defect_category_id,
+        },
+    ).content.decode()
+    assert earlier.number in html and 'data-recurrence="found"' in html
+
+
+def test_detail_page_and_outsiders_get_404(client, sales, customer, make_user):
+    complaint = register(sales, customer)
+    client.force_login(sales)
+    html = client.get(complaint.get_absolute_url()).content.decode()
+    assert complaint.number in html and "外壳表面划伤" in html
+    outsider = make_user("out", roles=["quality_engineer"], department="finance")
+    # quality engineers see all complaints (their role's scope is "all"): use a staff member
+    stranger = make_user("far", roles=["staff"], department="finance")
+    client.force_login(stranger)
+    assert client.get(complaint.get_absolute_url()).status_code == 404
+    assert outsider.has_perm("complaints.view_complaint")
+
+
+def test_acknowledge_button(client, sales, customer):
+    complaint = register(sales, customer)
+    client.force_login(sales)
+    client.post(reverse("complaints:acknowledge", args=[complaint.number]))
+    complaint.refresh_from_db()
+    assert complaint.status == "acknowledged"

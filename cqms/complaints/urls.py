@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import urls_answers, urls_eightd, urls_statistics, views
+
+app_name = "complaints"
+urlpatterns = [
+    *urls_statistics.urlpatterns,  # fixed paths such as statistics/ before <number>/
+    *urls_answers.urlpatterns,
+    *urls_eightd.urlpatterns,
+    path("", views.register, name="register"),
+    path("new/", views.create, name="create"),
+    path("new/recurrence/", views.recurrence, name="recurrence"),
+    path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/history/", views.history, name="history"),
+    path("<str:number>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<str:number>/hand-over/", views.hand_over, name="hand_over"),
+    path("<str:number>/pause/", views.pause, name="pause"),
+    path("<str:number>/resume/<str:clock>/", views.resume, name="resume"),
+    path("<str:number>/cancel/", views.cancel, name="cancel"),
+]

@@ -1,0 +1,183 @@
+"""Complaint pages: thin views over `services`, `eightd`, `answers` and `selectors`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from cqms.audit.selectors import history_for
+from cqms.core.errors import BusinessRuleError
+from cqms.core.forms import ReasonForm, apply_service
+from cqms.customers.selectors import customers_visible_to
+
+from . import selectors, services, views_answers, views_eightd
+from .filters import ComplaintFilter
+from .forms import ComplaintIntakeForm, HandOverForm, PauseForm
+from .models import DefectCategory
+from .tables import RegisterTable
+
+PAGE_SIZE = 25
+
+
+def _partial(request, template: str, partial: str) -> str:
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+@permission_required("complaints.view_complaint", raise_exception=True)
+def register(request):
+    """客户抱怨处理总表: every complaint with its clocks."""
+    complaints = selectors.with_register_columns(selectors.complaints_visible_to(request.user))
+    filterset = ComplaintFilter(request.GET, queryset=complaints, request=request)
+    table = RegisterTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    return render(
+        request,
+        _partial(request, "complaints/register.html", "results"),
+        {"filter": filterset, "table": table},
+    )
+
+
+@permission_required("complaints.add_complaint", raise_exception=True)
+def create(request):
+    customers = customers_visible_to(request.user)
+    form = ComplaintIntakeForm(request.POST or None, request.FILES or None, customers=customers)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+        values = {k: v for k, v in values.items() if v not in (None, "")}
+        created = []
+        call = lambda: created.append(  # noqa: E731
+            services.register_complaint(
+                values, actor=request.user, attachments=form.cleaned_data["attachments"]
+            )
+        )
+        if apply_service(form, call):
+            complaint = created[0]
+            messages.success(
+                request, _("Complaint %(number)s was registered.") % {"number": complaint.number}
+            )
+            return redirect(complaint)
+    return render(request, "complaints/complaint_form.html", {"form": form})
+
+
+@permission_required("complaints.add_complaint", raise_exception=True)
+def recurrence(request):
+    """The earlier complaints a new one would repeat (shown while registering)."""
+    customer = (
+        customers_visible_to(request.user).filter(pk=request.GET.get("customer") or 0).first()
+    )
+    earlier = []
+    if customer is not None:
+        category = DefectCategory.objects.filter(pk=request.GET.get("defect_category") or 0).first()
+        earlier = services.earlier_similar(
+            customer=customer,
+            part_number=request.GET.get("part_number", "").strip(),
+            customer_part_number=request.GET.get("customer_part_number", "").strip(),
+            defect_category=category,
+        ).select_related("defect_category")[:10]
+    return render(request, "complaints/recurrence.html", {"earlier": earlier})
+
+
+def detail(request, number: str):
+    complaint = selectors.complaint_for_user_or_404(request.user, number)
+    return render(
+        request,
+        "complaints/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "clocks": selectors.ordered_clocks(complaint),
+            "repeat_of": complaint.repeat_of.select_related("defect_category"),
+            "reopenings": complaint.reopenings.all(),
+            "hand_over_form": HandOverForm(),
+            "pause_form": PauseForm(),
+            "cancel_form": ReasonForm(),
+            "attachments": complaint.attachments.select_related("uploaded_by"),
+            **views_eightd.panel_context(request, complaint),
+            **views_answers.panel_context(request, complaint),
+        },
+    )
+
+
+def history(request, number: str):
+    complaint = selectors.complaint_for_user_or_404(request.user, number)
+    return render(request, "audit/history.html", {"entries": history_for(complaint)})
+
+
+def _transition(request, number: str, call, success: str, form=None):
+    """Run a transition on a complaint the user may see (404 otherwise), report the outcome."""
+    complaint = selectors.complaint_for_user_or_404(request.user, number)
+    if form is not None and not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(complaint)
+    try:
+        call(complaint)
+    except BusinessRuleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect(complaint)
+
+
+@require_POST
+def acknowledge(request, number: str):
+    return _transition(
+        request,
+        number,
+        lambda c: services.acknowledge(c, actor=request.user),
+        _("The complaint is acknowledged; the acknowledgement clock has stopped."),
+    )
+
+
+@require_POST
+def hand_over(request, number: str):
+    form = HandOverForm(request.POST)
+    return _transition(
+        request,
+        number,
+        lambda c: services.hand_over(
+            c, to=form.cleaned_data["to"], actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        _("The complaint was handed over."),
+        form,
+    )
+
+
+@require_POST
+def pause(request, number: str):
+    form = PauseForm(request.POST)
+    return _transition(
+        request,
+        number,
+        lambda c: services.pause_clock(
+            c, form.cleaned_data["clock"], reason=form.cleaned_data["reason"], actor=request.user
+        ),
+        _("The clock is paused."),
+        form,
+    )
+
+
+@require_POST
+def resume(request, number: str, clock: str):
+    return _transition(
+        request,
+        number,
+        lambda c: services.resume_clock(c, clock, actor=request.user),
+        _("The clock runs again with the time it had left."),
+    )
+
+
+@require_POST
+def cancel(request, number: str):
+    form = ReasonForm(request.POST)
+    return _transition(
+        request,
+        number,
+        lambda c: services.cancel(c, reason=form.cleaned_data["reason"], actor=request.user),
+        _("The complaint was cancelled."),
+        form,
+    )
