@@ -120,23 +120,6 @@ class FlowForm(forms.ModelForm):
 class PublishingAdmin(AuditedModelAdmin):
     """Audits inline rows like the main row and publishes the flow's new revision."""
 
-    def save_formset(self, request, form, formset, change):
-        with audit.change_transaction():
-            instances = formset.save(commit=False)
-            for obj in formset.deleted_objects:
-                audit.delete(obj, actor=request.user)
-            for obj in instances:
-                if obj.pk is None:
-                    audit.save_new(obj, actor=request.user)
-                else:
-                    stored = type(obj)._base_manager.get(pk=obj.pk)
-                    before = audit.snapshot(stored)
-                    obj.save()
-                    changes = audit.diff(obj, before, audit.snapshot(obj))
-                    if changes:
-                        audit.record(obj, audit.UPDATE, actor=request.user, changes=changes)
-            formset.save_m2m()
-
     def save_related(self, request, form, formsets, change):
         with audit.change_transaction():
             super().save_related(request, form, formsets, change)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -75,6 +76,15 @@ class SlaPolicy(models.Model):
     is_default = models.BooleanField(_("default"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     description = models.TextField(_("description"), blank=True)
+    recurrence_window_months = models.PositiveSmallIntegerField(
+        _("recurrence window (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "An earlier complaint of the same customer, part and defect category received "
+            "within this many months makes a new one a repeat."
+        ),
+    )
 
     class Meta:
         verbose_name = _("SLA policy")

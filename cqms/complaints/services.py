@@ -8,6 +8,7 @@ Every function checks permission and scope, validates, writes, audits and notifi
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -29,7 +30,6 @@ from cqms.organisation.models import Department, User
 
 from .models import Attachment, ClockName, Complaint, SlaPolicy, SlaRule
 
-RECURRENCE_WINDOW_MONTHS = 12
 CLOCK_ORDER = [c.value for c in ClockName]
 # A start in the future beyond this is a typing error, not a clock skew.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -92,6 +92,13 @@ def clock_specs(policy: SlaPolicy, *, severity: str, complaint_type: str) -> lis
 # --- Recurrence --------------------------------------------------------------------------------
 
 
+def months_before(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time `months` calendar months earlier (the month's last day if shorter)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
 def earlier_similar(
     *,
     customer: Customer,
@@ -104,7 +111,8 @@ def earlier_similar(
     """Earlier complaints of the same customer about the same part (our or the customer's part
     number) and defect category within the window: the new one is then a repeat."""
     received_at = received_at or timezone.now()
-    since = received_at - dt.timedelta(days=round(RECURRENCE_WINDOW_MONTHS * 30.44))
+    months = policy_for(customer).recurrence_window_months
+    since = months_before(received_at, months)
     same_part = Q()
     if part_number:
         same_part |= Q(part_number__iexact=part_number)

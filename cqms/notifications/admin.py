@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cqms.audit import services as audit
 from cqms.audit.admin import AuditedModelAdmin
 
 from .escalation import clock_choices
@@ -55,24 +54,6 @@ class EscalationLadderAdmin(AuditedModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("steps__role")
-
-    def save_formset(self, request, form, formset, change):
-        """The steps are audited too (on the ladder's history)."""
-        with audit.change_transaction():
-            instances = formset.save(commit=False)
-            for obj in formset.deleted_objects:
-                audit.delete(obj, actor=request.user)
-            for obj in instances:
-                if obj.pk is None:
-                    audit.save_new(obj, actor=request.user)
-                    continue
-                stored = type(obj)._base_manager.get(pk=obj.pk)
-                before = audit.snapshot(stored)
-                obj.save()
-                changes = audit.diff(obj, before, audit.snapshot(obj))
-                if changes:
-                    audit.record(obj, audit.UPDATE, actor=request.user, changes=changes)
-            formset.save_m2m()
 
 
 @admin.register(NotificationSettings)

@@ -174,3 +174,31 @@ def test_keyword_search_finds_chinese_substrings(sales, customer):
     register(sales, customer, defect_description="标签打印模糊", part_number="P-2")
     found = ComplaintFilter({"q": "氧化"}, queryset=Complaint.objects.all()).qs
     assert [c.defect_description for c in found] == ["连接器端子氧化发黑"]
+
+
+def test_the_window_is_the_customers_policy_setting(sales, customer):
+    first = register(sales, customer, received_at=at(2025, 8, 1, 9))
+    policy = SlaPolicy.objects.get(is_default=True)
+
+    def earlier(received_at):
+        return list(
+            services.earlier_similar(
+                customer=customer,
+                part_number=first.part_number,
+                defect_category=first.defect_category,
+                received_at=received_at,
+            )
+        )
+
+    assert earlier(at(2026, 9, 1, 9)) == []  # default: 12 months
+    policy.recurrence_window_months = 13
+    policy.save()
+    assert earlier(at(2026, 9, 1, 9)) == [first]  # 13 months back is 2025-08-01 09:00
+    assert earlier(at(2026, 9, 1, 10)) == []
+    assert register(sales, customer, received_at=at(2026, 9, 1, 9)).is_repeat
+
+
+def test_months_before_keeps_the_time_and_clamps_the_day():
+    assert services.months_before(at(2026, 3, 31, 10), 1) == at(2026, 2, 28, 10)
+    assert services.months_before(at(2026, 1, 15, 8), 12) == at(2025, 1, 15, 8)
+    assert services.months_before(at(2026, 1, 15, 8), 13) == at(2024, 12, 15, 8)
