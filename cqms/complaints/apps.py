@@ -9,11 +9,12 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from cqms.audit import codes
         from cqms.core import menu
         from cqms.notifications import escalation
         from cqms.numbering import registry
 
-        from . import answers, eightd, statistics
+        from . import answers, eightd, services, statistics
         from .defaults import ensure_defaults
 
         post_migrate.connect(ensure_defaults, sender=self)
@@ -32,6 +33,8 @@ class ComplaintsConfig(AppConfig):
 
         for value, label in ClockName.choices:
             escalation.register_clock(value, label)
+        for code, label in services.AUDIT_CODES:
+            codes.register(code, label)
         eightd.register()
         answers.register()
         statistics.register()

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cqms.audit import services as audit
 from cqms.clocks import services as clocks
@@ -51,6 +52,15 @@ def require_open(complaint: Complaint) -> None:
 
 def can_see(user, complaint: Complaint) -> bool:
     return access.visible(user, Complaint.objects.filter(pk=complaint.pk)).exists()
+
+
+# Audit actions written here; their sentences are registered in ComplaintsConfig.ready().
+AUDIT_CODES = [
+    ("complaints.repeat_linked", _lazy("Linked to earlier complaints as a repeat")),
+    ("complaints.acknowledged", _lazy("Receipt acknowledged")),
+    ("complaints.handed_over", _lazy("Handed over")),
+    ("complaints.cancelled", _lazy("Cancelled")),
+]
 
 
 # --- SLA policy and clocks ---------------------------------------------------------------------
