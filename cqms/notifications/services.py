@@ -120,8 +120,17 @@ def publish(
         )
         OutboxMessage.objects.bulk_create(posts, ignore_conflicts=True)
     if mails or posts:
-        transaction.on_commit(enqueue_delivery)
+        _wake_worker_after_commit()
     return entries
+
+
+def _wake_worker_after_commit() -> None:
+    """One wake-up per transaction, however many events it publishes (a bulk change or the
+    demo publishes hundreds). Django drops the callback with a rolled-back savepoint, so looking
+    at its pending callbacks never loses one."""
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is enqueue_delivery for _sids, callback, _robust in pending):
+        transaction.on_commit(enqueue_delivery)
 
 
 def preferences_for(people: list, event: str) -> dict[int, tuple[bool, bool]]:

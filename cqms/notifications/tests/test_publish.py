@@ -171,3 +171,32 @@ def test_configuration_changes_are_audited(people):
         )
     )
     assert actions.count("create") == 1 and actions.count("update") == 2
+
+
+def wake_ups(callbacks) -> int:
+    return len([c for c in callbacks if c is services.enqueue_delivery])
+
+
+def test_one_transaction_wakes_the_worker_once(people, django_capture_on_commit_callbacks):
+    _admin, owner, colleague = people
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for index in range(3):
+            services.publish("assigned", recipients=[owner, colleague], key=f"many-{index}")
+    assert wake_ups(callbacks) == 1
+    assert OutboxMessage.objects.filter(key__startswith="many-").count() == 6
+
+
+def test_a_rolled_back_savepoint_does_not_swallow_the_wake_up(
+    people, django_capture_on_commit_callbacks
+):
+    _admin, owner, _colleague = people
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                services.publish("assigned", recipients=[owner], key="in-savepoint")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        services.publish("assigned", recipients=[owner], key="after-savepoint")
+    assert wake_ups(callbacks) == 1
+    assert not OutboxMessage.objects.filter(key="in-savepoint").exists()
