@@ -1,10 +1,13 @@
 """Fictional but realistic demo data: one user per standard role, domestic and foreign customers
-with contacts, addresses, archive documents and supplier portals. Everything is written through
-the same services as the pages, so the audit trail is complete."""
+with contacts, addresses, archive documents and supplier portals, and complaints in every state
+of their 8D (see `cqms.demo.complaints`). Everything is written through the same services as the
+pages, so the audit trail is complete."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import random
 
 from django.conf import settings
@@ -17,6 +20,8 @@ from cqms.audit import services as audit
 from cqms.core.context import change_context
 from cqms.customers import services as customer_services
 from cqms.customers.models import Customer
+from cqms.demo.complaints import create_complaints
+from cqms.demo.files import demo_pdf
 from cqms.organisation import services as organisation_services
 from cqms.organisation.models import Department, Role
 
@@ -93,7 +98,7 @@ CUSTOMERS = [
         "",
         "zh",
         "中国",
-        "sales",
+        "cs",
     ),
     (
         "西川摩托车有限公司",
@@ -177,7 +182,7 @@ CUSTOMERS = [
         "",
         "zh",
         "中国",
-        "sales",
+        "cs",
     ),
     (
         "阿尔卑斯精密部件公司",
@@ -234,33 +239,24 @@ FOREIGN_NAMES = [
 ]
 
 
-def demo_pdf(title: str) -> bytes:
-    """A small valid one-page PDF (ASCII title), so archive downloads open in a reader."""
-    text = title.encode("ascii", "replace").decode()
-    stream = f"BT /F1 18 Tf 72 760 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+@contextlib.contextmanager
+def quiet_job_queue():
+    """The demo's notifications wake the job worker once per change when the data commits: keep
+    those hundred "Enqueued" lines off the screen the logins are printed on."""
+    logger = logging.getLogger("django-q")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class Command(BaseCommand):
-    help = "Load fictional demo data (users for every role, customers) and print the logins."
+    help = (
+        "Load fictional demo data (users for every role, customers, complaints with their 8D, "
+        "approvals and notifications) and print the logins."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -274,10 +270,12 @@ class Command(BaseCommand):
             self.print_logins()
             return
         rng = random.Random(2026)  # noqa: S311  (repeatable demo data, not secrets)
-        with change_context(source="command"), audit.change_transaction():
+        with quiet_job_queue(), change_context(source="command"), audit.change_transaction():
             users = self.create_users()
-            self.create_customers(users, rng)
+            customers = self.create_customers(users, rng)
+            complaints = create_complaints(users, customers, password=DEMO_PASSWORD)
         self.print_logins()
+        self.print_complaints(complaints)
 
     def create_users(self) -> dict:
         User = get_user_model()
@@ -305,8 +303,10 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def create_customers(self, users: dict, rng: random.Random) -> None:
+    def create_customers(self, users: dict, rng: random.Random) -> dict[str, Customer]:
+        """The demo customers by their short name."""
         admin = users["admin"]
+        customers = {}
         today = timezone.localdate()
         chinese, foreign = iter(CHINESE_NAMES), iter(FOREIGN_NAMES)
         for index, row in enumerate(CUSTOMERS):
@@ -387,6 +387,8 @@ class Command(BaseCommand):
                 )
                 if index % 2:
                     customer_services.record_portal_check(portal, actor=owner_user)
+            customers[short] = customer
+        return customers
 
     def print_logins(self) -> None:
         User = get_user_model()
@@ -399,3 +401,11 @@ class Command(BaseCommand):
             if username in present:
                 self.stdout.write(f"    {username:<8} {present[username]}  {title} ({role})")
         self.stdout.write("")
+
+    def print_complaints(self, complaints) -> None:
+        for number, url in complaints.verdict_links:
+            self.stdout.write(f"  The customer's private verdict link for {number} (shown once):")
+            self.stdout.write(f"    {url}")
+            self.stdout.write("")
+        for note in complaints.notes:
+            self.stdout.write(f"  Note: {note}")
