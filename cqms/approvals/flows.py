@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import translation
 
 from cqms.audit import services as audit
 from cqms.organisation.models import Department, Role, User
@@ -129,9 +131,14 @@ def create_default(
         obj.save(force_insert=True)
         return obj
 
-    spec = kind.flow_spec()
+    # Names become data that administrators edit: write them in the company's language, not
+    # in whatever language the migrating process happens to run.
+    with translation.override(settings.LANGUAGE_CODE):
+        spec = kind.flow_spec()
+        names = [str(spec.name)[:200], *(str(node.name)[:100] for node in spec.nodes)]
+        description = str(spec.description)
     flow = save(
-        ApprovalFlow(kind=kind.kind, name=str(spec.name)[:200], description=str(spec.description))
+        ApprovalFlow(kind=kind.kind, name=names[0], description=description)
     )
     for index, node_spec in enumerate(spec.nodes, start=1):
         limit = node_spec.time_limit_hours
@@ -140,7 +147,7 @@ def create_default(
                 flow=flow,
                 step=node_spec.step or index,
                 priority=node_spec.priority,
-                name=str(node_spec.name)[:100],
+                name=names[index],
                 mode=node_spec.mode,
                 condition_field=node_spec.condition[0] if node_spec.condition else "",
                 condition_operator=node_spec.condition[1] if node_spec.condition else "",

@@ -155,3 +155,15 @@ def test_the_node_page_edits_approver_rules(admin_client, flow, people):
         {"type": "role", "role": "quality_manager"},
         {"type": "supervisor", "basis": "record", "levels": 2},
     ]
+
+
+def test_default_flows_are_named_in_the_companys_language_whatever_the_process_speaks():
+    from django.utils import translation
+
+    from cqms.approvals.models import ApprovalNode
+
+    with translation.override("en"):  # manage.py migrate runs in English
+        flows.ensure_default_flows()
+    waiver = ApprovalNode.objects.get(flow__kind="complaints.preventive_action_waiver")
+    closure = ApprovalNode.objects.get(flow__kind="complaints.eightd_closure")
+    assert (waiver.name, closure.name) == ("总经理", "品质经理")
