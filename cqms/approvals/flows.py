@@ -137,9 +137,7 @@ def create_default(
         spec = kind.flow_spec()
         names = [str(spec.name)[:200], *(str(node.name)[:100] for node in spec.nodes)]
         description = str(spec.description)
-    flow = save(
-        ApprovalFlow(kind=kind.kind, name=names[0], description=description)
-    )
+    flow = save(ApprovalFlow(kind=kind.kind, name=names[0], description=description))
     for index, node_spec in enumerate(spec.nodes, start=1):
         limit = node_spec.time_limit_hours
         node = save(
