@@ -348,6 +348,9 @@ def record_verdict(
             reason=reason,
             action="complaints.rejected",
         )
+        # The rejected version is read-only: its clocks still running (at least the closure
+        # clock) end here, neither met nor missed; the reopening's clocks take over.
+        clocks.cancel_clocks(complaint, actor=actor, at=at)
         result = _reopen(complaint, answer, at=at, actor=actor)
     publish(
         "customer_answered",

@@ -22,7 +22,7 @@ from cqms.core.errors import BusinessRuleError
 from cqms.core.forms import ReasonForm, apply_service
 from cqms.organisation import access
 
-from . import eightd, selectors, steps
+from . import answers, eightd, selectors, steps
 from .forms_eightd import (
     AttachmentForm,
     ContainmentRowForm,
@@ -87,6 +87,7 @@ class Card:
     missing: list[str] = field(default_factory=list)
     message: str = ""
     error: str = ""
+    carried_over_from: str = ""  # the rejected complaint the step was copied from
     extra: dict = field(default_factory=dict)
 
     @property
@@ -185,6 +186,7 @@ def build_card(ctx: Context, step: str, *, overrides: dict | None = None) -> Car
         missing=overrides.get("missing", []),
         message=overrides.get("message", ""),
         error=overrides.get("error", ""),
+        carried_over_from=answers.carried_over_from(stored) if stored else "",
     )
     for name in spec.rows:
         if name == "attachments":

@@ -144,6 +144,8 @@ def test_a_rejection_reopens_the_case_as_number_minus_one_with_fresh_clocks(read
         ready.defect_description,
         ready.owner,
     )
+    ended = {clock.name: (clock.done_at, clock.met) for clock in clocks.clocks_for(ready)}
+    assert ended["closure"] == (rejected_at, None)  # the rejected version's clocks end
     started = {clock.name: clock.started_at for clock in clocks.clocks_for(child)}
     assert started == dict.fromkeys(
         ["acknowledgement", "corrective_action", "closure"], rejected_at

@@ -74,6 +74,7 @@ def test_staff_record_a_rejection_and_land_on_the_reopened_case(client, ready, s
     assert response.status_code == 302 and response["Location"] == child.get_absolute_url()
     html = client.get(child.get_absolute_url()).content.decode()
     assert ready.number in html
+    assert html.count(f'data-carried-over="{ready.number}"') == 8  # D0–D7 say where from
     parent_html = client.get(ready.get_absolute_url()).content.decode()
     assert 'data-verdict="rejected"' in parent_html and "客户邮件：措施不充分" in parent_html
 
