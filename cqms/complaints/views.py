@@ -71,8 +71,9 @@ def recurrence(request):
     customer = (
         customers_visible_to(request.user).filter(pk=request.GET.get("customer") or 0).first()
     )
-    earlier = []
+    earlier, months = [], None
     if customer is not None:
+        months = services.policy_for(customer).recurrence_window_months
         category = DefectCategory.objects.filter(pk=request.GET.get("defect_category") or 0).first()
         earlier = services.earlier_similar(
             customer=customer,
@@ -80,7 +81,7 @@ def recurrence(request):
             customer_part_number=request.GET.get("customer_part_number", "").strip(),
             defect_category=category,
         ).select_related("defect_category")[:10]
-    return render(request, "complaints/recurrence.html", {"earlier": earlier})
+    return render(request, "complaints/recurrence.html", {"earlier": earlier, "months": months})
 
 
 def detail(request, number: str):

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from cqms.complaints.models import Complaint, DefectCategory
+from cqms.complaints.models import Complaint, DefectCategory, SlaPolicy
 
 from .factories import register
 
@@ -65,6 +65,18 @@ def test_intake_page_shows_recurrence_while_typing(client, sales, customer):
         },
     ).content.decode()
     assert earlier.number in html and 'data-recurrence="found"' in html
+    assert "12 个月" in html
+
+
+def test_the_recurrence_panel_names_the_customers_window(client, sales, customer):
+    policy = SlaPolicy.objects.get(is_default=True)
+    policy.recurrence_window_months = 18
+    policy.save()
+    client.force_login(sales)
+    html = client.get(
+        reverse("complaints:recurrence"), {"customer": customer.pk, "part_number": "NEW-1"}
+    ).content.decode()
+    assert 'data-recurrence="none"' in html and "18 个月" in html
 
 
 def test_detail_page_and_outsiders_get_404(client, sales, customer, make_user):
