@@ -82,9 +82,22 @@ def start_clocks(
     return clocks
 
 
-def stop_clock(record: models.Model, name: str, *, actor, at: dt.datetime | None = None) -> Clock:
-    """The clock's milestone is done: met if in time. Stopping twice keeps the first time."""
-    clock = get_clock(record, name)
+def stop_clock(
+    record: models.Model,
+    name: str,
+    *,
+    actor,
+    at: dt.datetime | None = None,
+    missing_ok: bool = False,
+) -> Clock | None:
+    """The clock's milestone is done: met if in time. Stopping twice keeps the first time.
+    `missing_ok`: a record whose policy has no such clock has nothing to stop."""
+    try:
+        clock = get_clock(record, name)
+    except Clock.DoesNotExist:
+        if missing_ok:
+            return None
+        raise
     if clock.done_at is not None:
         return clock
     at = at or timezone.now()

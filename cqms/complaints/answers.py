@@ -18,7 +18,6 @@ version 1 of `KS-2026-0001` is version 2.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -32,7 +31,6 @@ from django.utils.translation import gettext_lazy
 
 from cqms.audit import services as audit
 from cqms.clocks import services as clocks
-from cqms.clocks.models import Clock
 from cqms.core.errors import BusinessRuleError
 from cqms.customers.models import Contact, Customer
 from cqms.notifications.services import publish
@@ -119,11 +117,6 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _stop_clock(complaint: Complaint, name: str, *, actor, at) -> None:
-    with contextlib.suppress(Clock.DoesNotExist):  # the policy may have no such clock
-        clocks.stop_clock(complaint, name, actor=actor, at=at)
-
-
 # --- Sending -----------------------------------------------------------------------------------
 
 
@@ -163,7 +156,9 @@ def send_answer(
         raise ValidationError(errors)
     sent_at = _check_moment(sent_at, not_before=complaint.received_at, field_name="sent_at")
     version = (case_answers(complaint).aggregate(top=Max("version_number"))["top"] or 0) + 1
-    _stop_clock(complaint, ClockName.CORRECTIVE_ACTION, actor=actor, at=sent_at)
+    clocks.stop_clock(
+        complaint, ClockName.CORRECTIVE_ACTION, actor=actor, at=sent_at, missing_ok=True
+    )
     sent = {
         "version": version,
         "sent_at": reports._iso(sent_at),

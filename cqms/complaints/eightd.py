@@ -20,7 +20,6 @@ required fields, gates in words) is `steps.py`.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,7 +32,6 @@ from django.utils.translation import gettext_lazy
 
 from cqms.audit import services as audit
 from cqms.clocks import services as clocks
-from cqms.clocks.models import Clock
 from cqms.core.errors import BusinessRuleError
 from cqms.core.work import WorkItem, WorkSection
 from cqms.notifications.services import publish
@@ -163,11 +161,6 @@ def _require_step_open(complaint: Complaint, step: str) -> None:
             % {"step": Step(step).label},
             "step_done",
         )
-
-
-def _stop_clock(complaint: Complaint, name: str, *, actor, at=None) -> None:
-    with contextlib.suppress(Clock.DoesNotExist):  # the policy may have no such clock
-        clocks.stop_clock(complaint, name, actor=actor, at=at)
 
 
 def _people(*people) -> list[User]:
@@ -565,7 +558,7 @@ def complete_step(
             action="complaints.step_completed",
         )
     if step == Step.D3:
-        _stop_clock(complaint, ClockName.CONTAINMENT, actor=actor, at=now)
+        clocks.stop_clock(complaint, ClockName.CONTAINMENT, actor=actor, at=now, missing_ok=True)
     _sync_status(complaint, actor=actor)
     _announce_step(complaint, stored, actor=actor)
     return stored
@@ -1200,7 +1193,7 @@ def _closure_approved(record: Complaint, instance, actor) -> None:
         actor=actor,
         action="complaints.closed",
     )
-    _stop_clock(complaint, ClockName.CLOSURE, actor=actor, at=now)
+    clocks.stop_clock(complaint, ClockName.CLOSURE, actor=actor, at=now, missing_ok=True)
     answers.close_reopened_chain(complaint, actor=actor, at=now)  # earlier rejected versions
     _announce_step(complaint, stored, actor=actor)
 

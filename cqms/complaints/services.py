@@ -306,7 +306,7 @@ def acknowledge(complaint: Complaint, *, actor: User) -> Complaint:
         actor=actor,
         action="complaints.acknowledged",
     )
-    clocks.stop_clock(complaint, ClockName.ACKNOWLEDGEMENT, actor=actor, at=now)
+    clocks.stop_clock(complaint, ClockName.ACKNOWLEDGEMENT, actor=actor, at=now, missing_ok=True)
     return complaint
 
 

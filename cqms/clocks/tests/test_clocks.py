@@ -94,3 +94,14 @@ def test_share_elapsed_counts_working_time_only(record):
     assert services.share_elapsed(corrective, at(2026, 10, 8, 17)) == pytest.approx(14 / 24)
     containment = clocks["containment"]
     assert services.share_elapsed(containment, at(2026, 9, 30, 22)) == pytest.approx(0.5)
+
+
+def test_a_clock_the_policy_does_not_have_is_missing_unless_allowed(record):
+    from cqms.clocks.models import Clock
+
+    customer, user = record
+    start(customer, user, at(2026, 9, 30, 10))
+    with pytest.raises(Clock.DoesNotExist):
+        services.stop_clock(customer, "no_such_clock", actor=user)
+    assert services.stop_clock(customer, "no_such_clock", actor=user, missing_ok=True) is None
+    assert services.get_clock(customer, "containment").done_at is None
