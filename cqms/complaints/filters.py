@@ -14,6 +14,7 @@ from cqms.organisation.widgets import UserPicker
 
 from .models import Complaint, DefectCategory, Severity, Step
 from .selectors import STEP_OF_STATUS, overdue_q
+from .widgets import CustomerPicker
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -28,10 +29,15 @@ class ComplaintFilter(StyledFilterSet):
         queryset=Customer.objects.exclude(status=Customer.Status.VOIDED),
         label=_("Customer"),
         empty_label=_("All"),
-        widget=forms.Select(attrs={"data-searchable": ""}),
+        # Renders only the chosen customer, the others come by search within the reader's
+        # scope: listing every customer made the register's answer 790 KiB and 0.5 s with
+        # 10,000 customers.
+        widget=CustomerPicker(),
     )
     status = django_filters.ChoiceFilter(
-        choices=Complaint.Status.choices,
+        # "open": every status before closing (filter_status); without it among the choices
+        # the form refused ?status=open and the register silently showed every status.
+        choices=[("open", _("Open")), *Complaint.Status.choices],
         method="filter_status",
         label=_("Status"),
         empty_label=_("All"),

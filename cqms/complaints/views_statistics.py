@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,31 +19,10 @@ from cqms.customers.selectors import customers_visible_to
 
 from . import selectors, statistics
 from .models import DefectCategory, Severity
+from .widgets import CustomerPicker
 
 MONTH = "%Y-%m"
 CUSTOMER_SEARCH_RESULTS = 20
-
-
-class CustomerPicker(forms.Select):
-    """Renders only the chosen customer; the others are found by typing (no page lists
-    thousands of customers)."""
-
-    def __init__(self, attrs=None):
-        super().__init__(
-            {
-                "data-searchable": "",
-                "data-search-url": reverse_lazy("complaints:statistics_customers"),
-                **(attrs or {}),
-            }
-        )
-
-    def optgroups(self, name, value, attrs=None):
-        chosen = [v for v in value if v not in ("", None)]
-        options = [self.create_option(name, "", _("All"), not chosen, 0)]
-        customers = self.choices.queryset.filter(pk__in=chosen) if chosen else []
-        for index, customer in enumerate(customers, start=1):
-            options.append(self.create_option(name, str(customer.pk), str(customer), True, index))
-        return [(None, options, 0)]
 
 
 def month_field(label) -> forms.DateField:

@@ -163,3 +163,25 @@ def test_the_tracking_list_is_scoped_and_outsiders_see_nothing(
     client.force_login(stranger)
     assert tracking_numbers(client) == []
     assert client.post(reverse("complaints:tracking_export")).status_code == 403  # no permission
+
+
+def test_the_open_filter_leaves_out_closed_and_cancelled_complaints(
+    client, sales, customer, make_user
+):
+    manager = make_user("qm.qian", roles=["quality_manager"], department="quality")
+    open_one = register(sales, customer)
+    cancelled = register(sales, customer)
+    services.cancel(cancelled, reason="重复登记", actor=manager)
+    client.force_login(sales)
+    response = client.get(reverse("complaints:register"), {"status": "open"})
+    assert response.context["filter"].form.is_valid()
+    numbers = {c.number for c in response.context["filter"].qs}
+    assert numbers == {open_one.number}
+
+
+def test_the_customer_filter_lists_only_the_chosen_customer(client, sales, customer):
+    other = make_customer(sales, "C-OTHER")
+    client.force_login(sales)
+    html = client.get(reverse("complaints:register"), {"customer": customer.pk}).content.decode()
+    assert f'value="{customer.pk}" selected' in html
+    assert other.code not in html  # the rest come by typing, within the scope
