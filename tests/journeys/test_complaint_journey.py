@@ -26,11 +26,30 @@ from cqms.complaints.tests.test_reports import has, pdf_text
 from cqms.customers.tests.factories import make_customer
 
 from .conftest import log_in
-from .test_eightd_journey import add_row, card, complete, pick_user, shot
+from .eightd_steps import (
+    D0_TO_D7,
+    DEFECT,
+    PHOTO,
+    acknowledge,
+    card,
+    complete,
+    d0_emergency_response,
+    d1_team,
+    d2_describe_problem,
+    d3_contain,
+    d4_root_causes,
+    d5_corrective_actions,
+    d6_verify_effectiveness,
+    d7_prevent_recurrence,
+    d8_request_closure,
+    done_steps,
+    pick_user,
+    shot,
+    status_of,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DEFECT = "外壳表面划伤，长度约 5 mm"
 REJECTION = "根本原因验证数据不足，请补充复现试验记录"
 REOPEN_CLOCKS = {"acknowledgement", "corrective_action", "closure"}
 
@@ -58,10 +77,6 @@ def shown(moment: dt.datetime) -> str:
     """A time as the Chinese pages show it (SHORT_DATETIME_FORMAT)."""
     with translation.override("zh-hans"):
         return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-
-
-def status_of(page, status: str) -> None:
-    expect(page.locator("h1 [data-status]")).to_have_attribute("data-status", status)
 
 
 # --- Sales: the register's create page ---------------------------------------------------------
@@ -101,16 +116,7 @@ def register_on_the_page(page, base_url: str, *, received: dt.datetime, contact_
     page.fill("#id_defect_description", DEFECT)
     pick_user(page, page.locator("#div_id_owner"), "qe.zhao")
     # a photo at registration is D2's evidence
-    page.set_input_files(
-        "#id_attachments",
-        files=[
-            {
-                "name": "划伤.png",
-                "mimeType": "image/png",
-                "buffer": b"\x89PNG\r\n\x1a\n" + b"0" * 64,
-            }
-        ],
-    )
+    page.set_input_files("#id_attachments", files=[PHOTO])
     page.get_by_role("button", name="登记", exact=True).click()
     expect(page.locator("h1 [data-status]")).to_be_visible()
     number = page.url.rstrip("/").rsplit("/", 1)[1]
@@ -124,167 +130,25 @@ def register_on_the_page(page, base_url: str, *, received: dt.datetime, contact_
 # --- Quality: the first round of the 8D on the page --------------------------------------------
 
 
-def fill(page, step: str, values: dict) -> None:
-    for name, value in values.items():
-        page.fill(f"#id_{step}-{name}", value)
-
-
-def containment_grid(page, done_at: str) -> None:
-    card(page, "d3").locator("[data-start-grid]").click()
-    grid = card(page, "d3").locator("[data-grid=containment] tbody tr")
-    expect(grid).to_have_count(6)
-    for index in range(6):
-        row = grid.nth(index)
-        if row.get_attribute("data-location") in ("in_transit", "external_warehouse"):
-            row.locator("select[name$='-result']").select_option("not_applicable")
-            row.locator("input[name$='-note']").fill("无在途货物 / 无外部仓库")
-            continue
-        row.locator("input[name$='-method']").fill("100% 目检")
-        row.locator("input[name$='-done_at']").fill(done_at)
-        row.locator("input[name$='-quantity_checked']").fill("500")
-        row.locator("input[name$='-quantity_rejected']").fill("3")
-        row.locator("select[name$='-result']").select_option("sorted")
-    card(page, "d3").locator("[data-save-grid]").click()
-    expect(card(page, "d3").locator("[data-card-message]")).to_be_visible()
-
-
-def document_grid(page) -> None:
-    """D7: the PFMEA gets revision C, the other three documents are not affected."""
-    card(page, "d7").locator("[data-start-documents]").click()
-    documents = card(page, "d7").locator("[data-grid=document] tbody tr")
-    expect(documents).to_have_count(4)
-    for index in range(4):
-        row = documents.nth(index)
-        if row.get_attribute("data-document") == "pfmea":
-            row.locator("select").select_option("true")
-            row.locator("input[name$='-new_revision']").fill("C")
-        else:
-            row.locator("select").select_option("false")
-            row.locator("input[name$='-not_affected_reason']").fill("不涉及")
-    card(page, "d7").locator("[data-save-grid]").click()
-    expect(card(page, "d7").locator("[data-card-message]")).to_be_visible()
-
-
-def actions_effective(page, *, done_at: str, check_due: str) -> None:
-    """D6: every corrective action implemented, checked and found effective."""
-    actions = card(page, "d6").locator("[data-rows=corrective] [data-row]")
-    for index in range(actions.count()):
-        action = actions.nth(index)
-        action.locator("[data-edit-row]").click()
-        form = card(page, "d6").locator(f"#edit-corrective-{action.get_attribute('data-row')}")
-        form.locator("[name$='-done_at']").fill(done_at)
-        form.locator("[name$='-evidence']").fill("作业指导书 B 版")
-        form.locator("[name$='-effectiveness_due']").fill(check_due)
-        form.locator("[name$='-effectiveness_result']").fill("连续 3 批无缺陷")
-        form.locator("select[name$='-status']").select_option("effective")
-        form.locator("[data-save-row]").click()
-        expect(actions.nth(index)).to_have_attribute("data-action-status", "effective")
-
-
 def first_round(page, received: dt.datetime) -> None:
     """D0 to D7 on the page, in the order the procedure asks (D6 after D7)."""
-    page.locator("form[action$='/acknowledge/'] button").click()
-    status_of(page, "acknowledged")
-
-    fill(page, "d0", {"symptom": DEFECT, "emergency_actions": "通知仓库冻结 L2609 批次库存"})
-    page.select_option("#id_d0-full_8d", "yes")
-    complete(page, "d0")
-
-    add_row(page, "d1", "team", {"role": "leader"}, owner="qe.zhao")
-    add_row(page, "d1", "team", {"name": "孙师傅", "department": "生产部", "role": "member"})
-    complete(page, "d1")
-
-    fill(
-        page,
-        "d2",
-        {
-            "what": "P-1001 外壳划伤",
-            "where": "客户来料检验，外壳 A 面",
-            "when": "L2609 批次",
-            "why": "外观标准不允许划伤",
-            "how_many": "120 / 2000 件",
-            "statement": "P-1001 外壳 A 面划伤 5 mm，超出外观标准",
-        },
-    )
-    expect(card(page, "d2")).to_contain_text("划伤.png")  # the photo of the registration
+    acknowledge(page)
+    d0_emergency_response(page)
+    d1_team(page)
+    d2_describe_problem(page)
+    expect(card(page, "d2")).to_contain_text(PHOTO["name"])  # the photo of the registration
     complete(page, "d2")
-
-    containment_grid(page, local(received + dt.timedelta(hours=6)))
-    fill(
+    d3_contain(
         page,
-        "d3",
-        {
-            "clean_point": "L2610 起，标签贴绿色圆点",
-            "customer_informed_at": local(received + dt.timedelta(hours=7)),
-        },
+        done_at=local(received + dt.timedelta(hours=6)),
+        informed_at=local(received + dt.timedelta(hours=7)),
     )
-    complete(page, "d3")
-    status_of(page, "contained")
     expect(page.locator("#clocks [data-clock=containment]")).to_contain_text("完成")
-
-    for kind, category, description in [
-        ("occurrence", "machine", "夹具定位销磨损，外壳与夹具接触"),
-        ("escape", "measurement", "终检只看 B 面，A 面未列入检验标准"),
-    ]:
-        add_row(
-            page,
-            "d4",
-            "root_cause",
-            {
-                "kind": kind,
-                "category": category,
-                "description": description,
-                "why_chain": ["为什么划伤？", "为什么接触？"],
-                "verification": "更换定位销后试产 50 件无划伤",
-                "verified": True,
-            },
-        )
-    complete(page, "d4")
-    status_of(page, "analysed")
-
+    d4_root_causes(page)
     due = (received + dt.timedelta(days=14)).date().isoformat()
-    causes = card(page, "d5").locator("[name='corrective-new-root_cause'] option")
-    for value in [causes.nth(i).get_attribute("value") for i in range(causes.count())]:
-        if value:
-            add_row(
-                page,
-                "d5",
-                "corrective",
-                {
-                    "root_cause": value,
-                    "description": "更换定位销，A 面纳入终检",
-                    "due_date": due,
-                    "verification_plan": "连续 3 批零缺陷",
-                },
-                owner="qe.zhao",
-            )
-    complete(page, "d5")
-
-    document_grid(page)
-    add_row(
-        page,
-        "d7",
-        "deployment",
-        {"target": "P-1002 同类外壳，二号线", "action": "同步更换定位销", "due_date": due},
-        owner="qe.zhao",
-    )
-    add_row(
-        page,
-        "d7",
-        "preventive",
-        {
-            "description": "定位销寿命纳入 TPM 点检",
-            "due_date": due,
-            "verification_plan": "点检记录月度抽查",
-        },
-        owner="qe.zhao",
-    )
-    complete(page, "d7")
-    status_of(page, "actions_answered")
-
-    actions_effective(page, done_at=local(received + dt.timedelta(days=1)), check_due=due)
-    fill(page, "d6", {"validation": "3 批 0 ppm"})
-    complete(page, "d6")
+    d5_corrective_actions(page, due=due)
+    d7_prevent_recurrence(page, due=due)
+    d6_verify_effectiveness(page, done_at=local(received + dt.timedelta(days=1)), check_due=due)
 
 
 # --- Sales: the answer, its downloads, the private link ----------------------------------------
@@ -408,9 +272,7 @@ def test_a_complaint_from_registration_through_a_rejection_to_its_closure(
     expect(quality.locator("html")).to_have_attribute("lang", "zh-hans")
     first_round(quality, received)
     shot(quality, "complaint-first-round")
-    assert set(
-        EightDStep.objects.filter(complaint=complaint, status="done").values_list("step", flat=True)
-    ) == {"d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7"}
+    assert done_steps(complaint) == set(D0_TO_D7)
 
     # 3. Sales sends the answer (version 1) and downloads it as PDF and Excel
     send_answer(desk, base, number, 1)
@@ -450,7 +312,7 @@ def test_a_complaint_from_registration_through_a_rejection_to_its_closure(
         assert clock.started_at == rejected.verdict_at and clock.done_at is None
         assert clock.due_at > rejected.verdict_at and clock.due_at > first[name].due_at
         expect(desk.locator(f"#clocks [data-clock={name}]")).to_contain_text(shown(clock.due_at))
-    for step in ("d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7"):
+    for step in D0_TO_D7:
         status = "done" if step <= "d3" else "in_progress"  # D4–D7 are worked again
         expect(card(desk, step)).to_have_attribute("data-step-status", status)
         expect(card(desk, step).locator("[data-carried-over]")).to_have_text(f"由 {number} 转入")
@@ -471,9 +333,7 @@ def test_a_complaint_from_registration_through_a_rejection_to_its_closure(
 
     # 8. Quality asks for the closure (D8) ...
     quality.reload()
-    fill(quality, "d8", {"lessons_learned": "夹具易损件必须有寿命管理；外观检验覆盖所有面"})
-    card(quality, "d8").locator("[data-complete-step]").click()
-    expect(card(quality, "d8").locator("[data-closure-running]")).to_be_visible()
+    d8_request_closure(quality, "夹具易损件必须有寿命管理；外观检验覆盖所有面")
 
     # ... and the quality manager signs it with the password
     manager = as_user(browser, base, "qm.wang")
