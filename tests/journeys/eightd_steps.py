@@ -38,8 +38,13 @@ def shot(page, name: str) -> None:
 
 
 def card(page, step: str):
-    """The card of one 8D step (`d0` … `d8`)."""
-    return page.locator(f"#step-{step}")
+    """The card of one 8D step (`d0` … `d8`), opened for work if the page folded it."""
+    section = page.locator(f"#step-{step}")
+    opener = section.locator("[data-open-step]")
+    if opener.count():
+        opener.click()
+        expect(section.locator("[data-open-step]")).to_have_count(0)
+    return section
 
 
 def status_of(page, status: str) -> None:

@@ -34,15 +34,21 @@ def url(name, complaint, **kwargs):
     return reverse(f"complaints:{name}", kwargs={"number": complaint.number, **kwargs})
 
 
-def test_the_complaint_page_shows_nine_step_cards_with_forms_for_quality(
+def test_the_complaint_page_shows_nine_step_cards_and_opens_the_current_ones(
     client, complaint, quality
 ):
+    f.save(complaint, "d2", {"what": "外壳划伤"}, quality)  # a draft: in progress
     client.force_login(quality)
     html = client.get(complaint.get_absolute_url()).content.decode()
     for step in Step.values:
         assert f'id="step-{step}"' in html
-    assert html.count("data-step-form") == 9
+    # D0 (the first step not done) and D2 (in progress) are open; the others open on request.
+    assert html.count("data-step-form") == 2
+    assert html.count("data-open-step") == 7
+    assert 'name="d0-version"' in html and 'name="d2-version"' in html
     assert "data-approval-panel" in html
+    card = client.get(url("eightd_step", complaint, step="d5"), HTTP_HX_REQUEST="true")
+    assert "data-step-form" in card.content.decode()
 
 
 def test_sales_reads_the_8d_without_forms_and_cannot_post(client, complaint, quality, sales):
@@ -249,6 +255,8 @@ def test_a_root_cause_is_entered_with_its_5_why_chain(client, complaint, quality
     cause = complaint.root_causes.get()
     assert cause.why_chain == ["为什么划伤", "为什么接触", "为什么磨损"] and cause.verified
     html = client.get(complaint.get_absolute_url()).content.decode()
+    assert "为什么磨损" in html  # the page shows the chain; its form opens with the card
+    html = client.get(url("eightd_step", complaint, step="d4"), **HX).content.decode()
     assert "data-why-chain" in html and 'value="为什么磨损"' in html
 
 
