@@ -22,6 +22,7 @@ from cqms.customers import services as customer_services
 from cqms.customers.models import Customer
 from cqms.demo.complaints import create_complaints
 from cqms.demo.files import demo_pdf
+from cqms.demo.legacy import import_legacy_register
 from cqms.organisation import services as organisation_services
 from cqms.organisation.models import Department, Role
 
@@ -274,6 +275,7 @@ class Command(BaseCommand):
             users = self.create_users()
             customers = self.create_customers(users, rng)
             complaints = create_complaints(users, customers, password=DEMO_PASSWORD)
+            import_legacy_register(users["admin"])
         self.print_logins()
         self.print_complaints(complaints)
 
