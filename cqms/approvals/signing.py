@@ -172,11 +172,12 @@ def verify(
         return UNKNOWN
     if (record._meta.label_lower, record.pk) != (signature.record_type, signature.object_id):
         return TAMPERED
-    try:
-        current = content_hash(record, signature.kind)
-    except Exception:
-        return UNKNOWN
-    return VALID if hmac.compare_digest(current, signature.content_hash) else CHANGED
+    if current_hash is None:
+        try:
+            current_hash = content_hash(record, signature.kind)
+        except Exception:
+            return UNKNOWN
+    return VALID if hmac.compare_digest(current_hash, signature.content_hash) else CHANGED
 
 
 # --- Signing ----------------------------------------------------------------------------------

@@ -97,6 +97,18 @@ def test_the_right_password_signs_with_meaning_reason_and_content_hash(instance,
     assert row["time_text"].endswith("+08:00")  # local time with its offset
 
 
+def test_verify_uses_the_content_hash_the_caller_computed_once(
+    instance, people, customer, django_assert_num_queries
+):
+    services.approve(task_of(instance), actor=people["qm"], signature=entry(meaning="reviewed"))
+    signature = Signature.objects.get()
+    current = signing.content_hash(customer, KIND)
+
+    with django_assert_num_queries(0):  # no second reading of the signed content
+        assert signing.verify(signature, customer, current_hash=current) == signing.VALID
+    assert signing.verify(signature, customer, current_hash="0" * 64) == signing.CHANGED
+
+
 def test_a_node_with_a_signature_refuses_a_decision_without_one(instance, people):
     with pytest.raises(BusinessRuleError) as refused:
         services.approve(task_of(instance), actor=people["qm"])
