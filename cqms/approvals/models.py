@@ -105,7 +105,7 @@ class ApprovalFlowRevision(models.Model):
     class Meta:
         verbose_name = _("approval flow revision")
         verbose_name_plural = _("approval flow revisions")
-        ordering = ["flow", "-revision"]
+        ordering = ["flow_id", "-revision"]
         constraints = [
             models.UniqueConstraint(fields=["flow", "revision"], name="approval_revision_once")
         ]
@@ -167,7 +167,7 @@ class ApprovalNode(models.Model):
     class Meta:
         verbose_name = _("approval node")
         verbose_name_plural = _("approval nodes")
-        ordering = ["flow", "step", "priority", "pk"]
+        ordering = ["flow_id", "step", "priority", "pk"]
 
     def __str__(self):
         return self.name
@@ -221,7 +221,7 @@ class ApprovalRule(models.Model):
     class Meta:
         verbose_name = _("approver rule")
         verbose_name_plural = _("approver rules")
-        ordering = ["node", "position", "pk"]
+        ordering = ["node_id", "position", "pk"]
 
     def __str__(self):
         return self.get_rule_type_display()
@@ -363,7 +363,7 @@ class ApprovalTask(models.Model):
     class Meta:
         verbose_name = _("approval task")
         verbose_name_plural = _("approval tasks")
-        ordering = ["instance", "step", "visit", "seq", "pk"]
+        ordering = ["instance_id", "step", "visit", "seq", "pk"]
         indexes = [
             models.Index(fields=["assignee", "status"], name="approval_task_assignee_idx"),
             models.Index(fields=["acted_by"], name="approval_task_acted_idx"),

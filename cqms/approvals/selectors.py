@@ -78,7 +78,17 @@ def instances_for(record: models.Model, *, kind: str | None = None) -> QuerySet[
     return instances.filter(kind=kind) if kind else instances
 
 
-def latest_instance(record: models.Model, kind: str) -> ApprovalInstance | None:
+def newest_first(record: models.Model) -> list[ApprovalInstance]:
+    """Every approval of the record, newest first: one query for a page that asks about
+    several kinds (pass it on as `known=` and to `{% approval_panel record instances %}`)."""
+    return list(instances_for(record).order_by("-started_at", "-pk"))
+
+
+def latest_instance(
+    record: models.Model, kind: str, *, known: list[ApprovalInstance] | None = None
+) -> ApprovalInstance | None:
+    if known is not None:
+        return next((instance for instance in known if instance.kind == kind), None)
     return instances_for(record, kind=kind).order_by("-started_at", "-pk").first()
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cqms.audit import services as audit
 from cqms.core.errors import BusinessRuleError
-from cqms.workdays import calendar
+from cqms.workdays import calendar, deadlines
 
 from .models import Basis, Clock, ClockPause
 
@@ -157,20 +157,23 @@ def _end_pause(clock: Clock, *, at: dt.datetime, actor) -> None:
     audit.save_changes(clock, {"paused_at": None, "due_at": due}, actor=actor)
 
 
-def share_elapsed(clock: Clock, now: dt.datetime) -> float:
-    """How much of the time allowed has passed (0.5 = half), on the clock's own basis."""
+def share_elapsed(clock: Clock, now: dt.datetime, *, cal=None) -> float:
+    """How much of the time allowed has passed (0.5 = half), on the clock's own basis. Pass
+    `cal` (`calendar.company_calendar()`) when looping over clocks: one calendar check, not three
+    per clock."""
     if clock.basis == Basis.CALENDAR_HOURS:
         allowed = (clock.due_at - clock.started_at).total_seconds()
         used = (now - clock.started_at).total_seconds()
+        paused = sum(
+            ((p.ended_at or now) - p.started_at).total_seconds() for p in clock.pauses.all()
+        )
     else:
-        allowed = calendar.working_time_between(clock.started_at, clock.due_at).total_seconds()
-        used = calendar.working_time_between(clock.started_at, now).total_seconds()
-    paused = sum(
-        (
-            calendar.working_time_between(p.started_at, p.ended_at or now)
-            if clock.basis != Basis.CALENDAR_HOURS
-            else (p.ended_at or now) - p.started_at
-        ).total_seconds()
-        for p in clock.pauses.all()
-    )
+        cal = cal or calendar.company_calendar()
+        between = deadlines.working_time_between
+        allowed = between(cal, clock.started_at, clock.due_at).total_seconds()
+        used = between(cal, clock.started_at, now).total_seconds()
+        paused = sum(
+            between(cal, p.started_at, p.ended_at or now).total_seconds()
+            for p in clock.pauses.all()
+        )
     return max(0.0, used - paused) / allowed if allowed > 0 else 1.0

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,6 +113,32 @@ def stored_steps(complaint: Complaint) -> dict[str, EightDStep]:
     return {s.step: s for s in EightDStep.objects.filter(complaint=complaint)}
 
 
+# The 8D content of a complaint with the people it names: one query per kind.
+# (A person's department is part of how the user pickers of the forms name them.)
+CONTENT = (
+    Prefetch("steps", EightDStep.objects.select_related("owner__department", "completed_by")),
+    Prefetch("team", TeamMember.objects.select_related("user__department")),
+    Prefetch("containment", ContainmentAction.objects.select_related("responsible__department")),
+    Prefetch("root_causes", RootCause.objects.all()),
+    Prefetch("actions", Action.objects.select_related("owner__department", "root_cause")),
+    Prefetch("documents", DocumentUpdate.objects.all()),
+    Prefetch("deployments", HorizontalDeployment.objects.select_related("owner__department")),
+    Prefetch("attachments", Attachment.objects.select_related("uploaded_by")),
+)
+
+
+def load_content(complaint: Complaint, *, fresh: bool = False) -> Complaint:
+    """Read the 8D content onto the complaint (`complaint.team.all()` ...).
+    What is already loaded stays as it is unless `fresh`: the complaint page reads it fresh
+    once, and its signature check reuses it."""
+    if fresh:
+        cached = getattr(complaint, "_prefetched_objects_cache", {})
+        for lookup in CONTENT:
+            cached.pop(lookup.prefetch_to, None)
+    prefetch_related_objects([complaint], *CONTENT)
+    return complaint
+
+
 def step_status(complaint: Complaint, step: str) -> str:
     stored = EightDStep.objects.filter(complaint=complaint, step=step).first()
     return stored.status if stored else StepStatus.NOT_STARTED
@@ -126,18 +152,19 @@ def _done_steps(complaint: Complaint) -> set[str]:
     )
 
 
-def closure_running(complaint: Complaint) -> bool:
-    return _approval_running(complaint, CLOSURE_KIND)
+def closure_running(complaint: Complaint, *, known=None) -> bool:
+    """`known`: the complaint's approvals newest first, when the caller has loaded them."""
+    return _approval_running(complaint, CLOSURE_KIND, known)
 
 
-def waiver_running(complaint: Complaint) -> bool:
-    return _approval_running(complaint, WAIVER_KIND)
+def waiver_running(complaint: Complaint, *, known=None) -> bool:
+    return _approval_running(complaint, WAIVER_KIND, known)
 
 
-def _approval_running(complaint: Complaint, kind: str) -> bool:
+def _approval_running(complaint: Complaint, kind: str, known) -> bool:
     from cqms.approvals import selectors as approvals
 
-    instance = approvals.latest_instance(complaint, kind)
+    instance = approvals.latest_instance(complaint, kind, known=known)
     return instance is not None and instance.status == "running"
 
 
@@ -470,8 +497,11 @@ def _gate_d8(complaint, data, fields, gaps) -> None:
     gaps.extend(closure_gaps(complaint, check_steps=False))
 
 
-def closure_gaps(complaint: Complaint, *, check_steps: bool = True) -> list[str]:
-    """Why the complaint may not close now (empty: it may)."""
+def closure_gaps(
+    complaint: Complaint, *, check_steps: bool = True, done: set[str] | None = None
+) -> list[str]:
+    """Why the complaint may not close now (empty: it may). `done`: the finished steps, when
+    the caller has read them."""
     gaps = []
     if complaint.status != Status.ACCEPTED:
         gaps.append(
@@ -479,7 +509,7 @@ def closure_gaps(complaint: Complaint, *, check_steps: bool = True) -> list[str]
             % {"status": complaint.get_status_display()}
         )
     if check_steps:
-        done = _done_steps(complaint)
+        done = _done_steps(complaint) if done is None else done
         for before in steps.PREREQUISITES[Step.D8]:
             if before not in done:
                 gaps.append(_("Complete %(step)s first.") % {"step": Step(before).label})
@@ -1248,7 +1278,8 @@ def _waiver_refused(record: Complaint, instance, actor) -> None:
 def signed_content(complaint: Complaint) -> dict:
     """The 8D as the quality manager signs it: every step's content and rows (no statuses that
     the signature itself changes)."""
-    stored = stored_steps(complaint)
+    load_content(complaint)
+    stored = {s.step: s for s in complaint.steps.all()}
     content = {
         "number": complaint.number,
         "customer": complaint.customer.code,
@@ -1269,7 +1300,7 @@ def signed_content(complaint: Complaint) -> dict:
         },
         "team": [
             [m.user.username if m.user_id else m.name, m.role, m.department]
-            for m in complaint.team.select_related("user")
+            for m in complaint.team.all()
         ],
         "containment": [
             [
@@ -1282,7 +1313,7 @@ def signed_content(complaint: Complaint) -> dict:
                 r.result,
                 r.note,
             ]
-            for r in complaint.containment.select_related("responsible")
+            for r in complaint.containment.all()
         ],
         "root_causes": [
             [c.kind, c.category, c.description, list(c.why_chain or []), c.verification, c.verified]
@@ -1301,7 +1332,7 @@ def signed_content(complaint: Complaint) -> dict:
                 a.effectiveness_result,
                 a.status,
             ]
-            for a in complaint.actions.select_related("owner")
+            for a in complaint.actions.all()
         ],
         "documents": [
             [d.document, d.affected, d.new_revision, d.not_affected_reason]
@@ -1309,7 +1340,7 @@ def signed_content(complaint: Complaint) -> dict:
         ],
         "deployments": [
             [d.target, d.action, d.owner.username, _iso(d.due_date), _iso(d.done_at)]
-            for d in complaint.deployments.select_related("owner")
+            for d in complaint.deployments.all()
         ],
     }
     investigation = QualityInvestigation.objects.filter(complaint=complaint).first()

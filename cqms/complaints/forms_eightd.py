@@ -56,6 +56,8 @@ def step_form(step: str, stored: EightDStep | None, data=None) -> forms.Form:
             initial["owner"] = stored.owner_id
             initial["planned_date"] = stored.planned_date
         form = form_class(initial=initial, prefix=step)
+        if stored is not None and stored.owner_id:
+            form.fields["owner"].widget.remember(stored.owner)
     form.fields["version"].required = True
     return form
 
@@ -76,6 +78,9 @@ class RowForm(forms.ModelForm):
         self.complaint = complaint
         if self.instance.pk and hasattr(self.instance, "version"):
             self.fields["version"].initial = self.instance.version
+        for name, field in self.fields.items():
+            if isinstance(field.widget, UserPicker) and self.instance.pk:
+                field.widget.remember(getattr(self.instance, name))  # loaded with the row
         if self.compact:
             for field in self.fields.values():
                 widget = field.widget
@@ -214,7 +219,14 @@ class ActionForm(RowForm):
             causes = RootCause.objects.none()
             if self.complaint is not None:
                 causes = self.complaint.root_causes.all()
-            self.fields["root_cause"].queryset = causes
+            field = self.fields["root_cause"]
+            field.queryset = causes  # checks a submitted choice
+            if self.complaint is not None and not self.is_bound:
+                # Rendered from the causes the page has loaded: no query per action row.
+                field.choices = [("", field.empty_label or "")] + [
+                    (cause.pk, field.label_from_instance(cause))
+                    for cause in self.complaint.root_causes.all()
+                ]
         if "status" in self.fields:
             self.fields["status"].required = False
 

@@ -404,7 +404,7 @@ class EightDStep(VersionedModel):
     class Meta:
         verbose_name = _("8D step")
         verbose_name_plural = _("8D steps")
-        ordering = ["complaint", "step"]
+        ordering = ["complaint_id", "step"]
         constraints = [
             models.UniqueConstraint(fields=["complaint", "step"], name="eightd_step_once")
         ]
@@ -487,7 +487,7 @@ class ContainmentAction(VersionedModel):
     class Meta:
         verbose_name = _("containment action")
         verbose_name_plural = _("containment actions")
-        ordering = ["complaint", "pk"]
+        ordering = ["complaint_id", "pk"]
 
     def __str__(self):
         return self.get_location_display()
@@ -519,7 +519,7 @@ class RootCause(VersionedModel):
     class Meta:
         verbose_name = _("root cause")
         verbose_name_plural = _("root causes")
-        ordering = ["complaint", "kind", "pk"]
+        ordering = ["complaint_id", "kind", "pk"]
 
     def __str__(self):
         return self.description[:80]
@@ -572,7 +572,7 @@ class Action(VersionedModel):
     class Meta:
         verbose_name = _("action")
         verbose_name_plural = _("actions")
-        ordering = ["complaint", "kind", "due_date", "pk"]
+        ordering = ["complaint_id", "kind", "due_date", "pk"]
         indexes = [models.Index(fields=["owner", "status"], name="action_owner_idx")]
 
     def __str__(self):
@@ -599,7 +599,7 @@ class DocumentUpdate(VersionedModel):
     class Meta:
         verbose_name = _("document update")
         verbose_name_plural = _("document updates")
-        ordering = ["complaint", "pk"]
+        ordering = ["complaint_id", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["complaint", "document"], name="document_update_once")
         ]
@@ -628,7 +628,7 @@ class HorizontalDeployment(VersionedModel):
     class Meta:
         verbose_name = _("horizontal deployment")
         verbose_name_plural = _("horizontal deployments")
-        ordering = ["complaint", "pk"]
+        ordering = ["complaint_id", "pk"]
 
     def __str__(self):
         return self.target
@@ -664,7 +664,7 @@ class Attachment(TimeStampedModel):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["complaint", "pk"]
+        ordering = ["complaint_id", "pk"]
 
     def __str__(self):
         return self.original_filename
@@ -759,7 +759,7 @@ class Answer(TimeStampedModel):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        ordering = ["complaint", "version_number"]
+        ordering = ["complaint_id", "version_number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["complaint", "version_number"], name="answer_version_once"

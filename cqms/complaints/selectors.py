@@ -9,6 +9,7 @@ from django.utils import timezone
 from cqms.clocks.models import Clock
 from cqms.organisation import access
 
+from . import services
 from .models import ClockName, Complaint, Step
 
 # Where in the 8D a complaint stands, by status (the register's "step" filter).
@@ -46,7 +47,8 @@ def complaint_for_user_or_404(user, number: str) -> Complaint:
         "sla_policy",
         "parent",
     )
-    return access.get_visible_or_404(user, queryset, number=number)
+    complaint = access.get_visible_or_404(user, queryset, number=number)
+    return services.mark_seen(user, complaint)
 
 
 def overdue_q(now=None) -> Q:
@@ -58,9 +60,11 @@ def overdue_q(now=None) -> Q:
     return Q(Exists(late))
 
 
-def ordered_clocks(complaint: Complaint) -> list[Clock]:
+def ordered_clocks(complaint: Complaint, clocks: list[Clock] | None = None) -> list[Clock]:
+    """The complaint's clocks in procedure order (`clocks`: already loaded ones)."""
     order = {name: index for index, name in enumerate(ClockName.values)}
-    clocks = sorted(complaint.clocks.all(), key=lambda clock: order.get(clock.name, 99))
+    clocks = complaint.clocks.all() if clocks is None else clocks
+    clocks = sorted(clocks, key=lambda clock: order.get(clock.name, 99))
     # Each clock's name label reads its content type: give them the cached one instead of
     # one query per clock.
     complaint_type = ContentType.objects.get_for_model(Complaint)

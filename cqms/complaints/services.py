@@ -51,7 +51,19 @@ def require_open(complaint: Complaint) -> None:
 
 
 def can_see(user, complaint: Complaint) -> bool:
-    return access.visible(user, Complaint.objects.filter(pk=complaint.pk)).exists()
+    """Whether `complaint` is within the user's data scope. Remembered on the instance per user
+    and stored version: a page asks several times, and any change bumps the version."""
+    seen = complaint.__dict__.setdefault("_cqms_seen_by", {})
+    key = (user.pk, complaint.version)
+    if key not in seen:
+        seen[key] = access.visible(user, Complaint.objects.filter(pk=complaint.pk)).exists()
+    return seen[key]
+
+
+def mark_seen(user, complaint: Complaint) -> Complaint:
+    """Record that `complaint` was just read through the user's scope (see `can_see`)."""
+    complaint.__dict__.setdefault("_cqms_seen_by", {})[(user.pk, complaint.version)] = True
+    return complaint
 
 
 # Audit actions written here; their sentences are registered in ComplaintsConfig.ready().

@@ -13,11 +13,12 @@ from cqms.audit.selectors import history_for
 from cqms.core.errors import BusinessRuleError
 from cqms.core.forms import ReasonForm, apply_service
 from cqms.customers.selectors import customers_visible_to
+from cqms.notifications.selectors import clocks_with_escalations
 
 from . import selectors, services, views_answers, views_eightd
 from .filters import ComplaintFilter
 from .forms import ComplaintIntakeForm, HandOverForm, PauseForm
-from .models import DefectCategory
+from .models import Complaint, DefectCategory
 from .tables import RegisterTable
 
 PAGE_SIZE = 25
@@ -86,19 +87,26 @@ def recurrence(request):
 
 def detail(request, number: str):
     complaint = selectors.complaint_for_user_or_404(request.user, number)
+    clocks = clocks_with_escalations(complaint)
+    eightd = views_eightd.panel_context(request, complaint)
     return render(
         request,
         "complaints/complaint_detail.html",
         {
             "complaint": complaint,
-            "clocks": selectors.ordered_clocks(complaint),
-            "repeat_of": complaint.repeat_of.select_related("defect_category"),
-            "reopenings": complaint.reopenings.all(),
+            "clocks": selectors.ordered_clocks(complaint, clocks),
+            "panel_clocks": clocks,
+            "repeat_of": complaint.repeat_of.select_related("defect_category")
+            if complaint.is_repeat
+            else [],
+            "reopenings": complaint.reopenings.all()
+            if complaint.status == Complaint.Status.REOPENED
+            else [],
             "hand_over_form": HandOverForm(),
             "pause_form": PauseForm(),
             "cancel_form": ReasonForm(),
-            "attachments": complaint.attachments.select_related("uploaded_by"),
-            **views_eightd.panel_context(request, complaint),
+            "attachments": eightd["eightd_attachments"],
+            **eightd,
             **views_answers.panel_context(request, complaint),
         },
     )

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cqms.approvals import selectors as approval_selectors
 from cqms.core.errors import BusinessRuleError
 from cqms.core.forms import ReasonForm, apply_service
 from cqms.organisation import access
@@ -103,17 +104,18 @@ class Rows:
     """The complaint's 8D rows, loaded once for all the cards of a page."""
 
     def __init__(self, complaint: Complaint):
-        self.team = list(complaint.team.select_related("user"))
-        self.containment = list(complaint.containment.select_related("responsible"))
+        eightd.load_content(complaint, fresh=True)
+        self.team = list(complaint.team.all())
+        self.containment = list(complaint.containment.all())
         self.root_causes = sorted(  # why it happened first, then why it escaped
             complaint.root_causes.all(), key=lambda cause: (cause.kind != "occurrence", cause.pk)
         )
-        actions = list(complaint.actions.select_related("owner", "root_cause"))
+        actions = list(complaint.actions.all())
         self.corrective = [a for a in actions if a.kind == Action.Kind.CORRECTIVE]
         self.preventive = [a for a in actions if a.kind == Action.Kind.PREVENTIVE]
         self.documents = list(complaint.documents.all())
-        self.deployments = list(complaint.deployments.select_related("owner"))
-        self.attachments = list(complaint.attachments.select_related("uploaded_by"))
+        self.deployments = list(complaint.deployments.all())
+        self.attachments = list(complaint.attachments.all())
 
     def of(self, kind: str) -> list:
         return {
@@ -134,15 +136,11 @@ class Context:
         self.request = request
         self.user = request.user
         self.complaint = complaint
-        self.stored = {
-            s.step: s
-            for s in EightDStep.objects.filter(complaint=complaint).select_related(
-                "owner", "completed_by"
-            )
-        }
         self.rows = Rows(complaint)
+        self.stored = {s.step: s for s in complaint.steps.all()}
+        self.approvals = approval_selectors.newest_first(complaint)
         self.may_work = eightd.may_work(self.user, complaint)
-        self.closure_running = eightd.closure_running(complaint)
+        self.closure_running = eightd.closure_running(complaint, known=self.approvals)
         self.editable = self.may_work and complaint.is_open and not self.closure_running
         self.is_quality_manager = self.may_work and eightd.is_quality_manager(self.user)
 
@@ -201,12 +199,13 @@ def build_card(
         card.extra["waiver"] = {
             "waived": complaint.preventive_waived,
             "reason": complaint.preventive_waiver_reason,
-            "running": eightd.waiver_running(complaint),
+            "running": eightd.waiver_running(complaint, known=ctx.approvals),
             "form": overrides.get("waiver_form") or ReasonForm(prefix="waiver"),
         }
     if step == Step.D8:
         card.extra["closure_running"] = ctx.closure_running
-        card.extra["gaps"] = eightd.closure_gaps(complaint) if complaint.is_open else []
+        done = {step for step, stored in ctx.stored.items() if stored.status in eightd.FINISHED}
+        card.extra["gaps"] = eightd.closure_gaps(complaint, done=done) if complaint.is_open else []
     return card
 
 
@@ -282,11 +281,15 @@ def _section(ctx: Context, step: str, name: str, overrides: dict, *, forms: bool
 def panel_context(request, complaint: Complaint) -> dict:
     """What `complaints/eightd_panel.html` needs on the complaint page."""
     ctx = Context(request, complaint)
-    investigation = QualityInvestigation.objects.filter(complaint=complaint).first()
+    investigation = None  # only a major complaint shows one
+    if complaint.major:
+        investigation = QualityInvestigation.objects.filter(complaint=complaint).first()
     unfolded = _unfolded(ctx)
     return {
         "eightd_cards": [build_card(ctx, step, unfold=step in unfolded) for step in steps.ORDER],
         "eightd_may_work": ctx.may_work,
+        "eightd_attachments": ctx.rows.attachments,
+        "approval_instances": ctx.approvals,
         "investigation": investigation,
         "investigation_form": InvestigationForm(instance=investigation, prefix="investigation")
         if ctx.editable and complaint.major and not (investigation and investigation.completed_at)

@@ -410,7 +410,7 @@ class EscalationStep(models.Model):
     class Meta:
         verbose_name = _("escalation step")
         verbose_name_plural = _("escalation steps")
-        ordering = ["ladder", "position"]
+        ordering = ["ladder_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["ladder", "position"], name="escalation_step_once")
         ]
@@ -471,7 +471,7 @@ class Escalation(models.Model):
     class Meta:
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
-        ordering = ["clock", "step"]
+        ordering = ["clock_id", "step"]
         constraints = [
             models.UniqueConstraint(fields=["clock", "step"], name="escalation_once_per_step")
         ]

@@ -50,6 +50,7 @@ def sweep(now: dt.datetime | None = None) -> dict:
     ):
         alerts.setdefault(clock_id, set()).add(kind)
     ladders: dict = {}
+    cal = calendar.company_calendar()  # one calendar check for the whole sweep
     with change_context(source="job", request_id="notifications-sweep"):
         for start in range(0, len(ids), 500):
             for clock in running.filter(pk__in=ids[start : start + 500]):
@@ -59,7 +60,7 @@ def sweep(now: dt.datetime | None = None) -> dict:
                         if "missed" not in known and _announce_missed(clock, now):
                             counts["missed"] += 1
                         counts["escalated"] += _escalate(clock, now, ladders)
-                    elif _announce_approaching(clock, now, thresholds, known):
+                    elif _announce_approaching(clock, now, thresholds, known, cal):
                         counts["approaching"] += 1
                 except Exception:
                     # One broken record must not stop the reminders of all others.
@@ -107,8 +108,8 @@ def _insert_alerts(clock: Clock, kinds: list[str], now) -> list[str]:
     return inserted
 
 
-def _announce_approaching(clock: Clock, now, thresholds: list[int], known: set[str]) -> bool:
-    share = share_elapsed(clock, now) * 100
+def _announce_approaching(clock: Clock, now, thresholds: list[int], known: set[str], cal) -> bool:
+    share = share_elapsed(clock, now, cal=cal) * 100
     crossed = [t for t in thresholds if share >= t and f"approaching:{t}" not in known]
     if not crossed:
         return False

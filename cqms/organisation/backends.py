@@ -29,6 +29,15 @@ class CqmsBackend(ModelBackend):
             return user
         return None
 
+    def get_user(self, user_id):
+        # Every page shows the user's department in the menu: read it with the user.
+        User = get_user_model()
+        try:
+            user = User._default_manager.select_related("department").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     def _get_group_permissions(self, user_obj):
         today = timezone.localdate()
         acting_for = Q(roles__users=user_obj) | Q(

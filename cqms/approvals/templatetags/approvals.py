@@ -13,13 +13,16 @@ SHOWN = 5
 
 
 @register.inclusion_tag("approvals/record_panel.html", takes_context=True)
-def approval_panel(context, record):
+def approval_panel(context, record, instances=None):
     """The record's approvals (route, who acted, who is next), a button for each approval
-    the user may request now, and the record's signatures."""
+    the user may request now, and the record's signatures. `instances`: the record's
+    approvals newest first, when the page has loaded them already."""
     user = context["request"].user
     people = {person.pk for person in access.acting_for(user)}
     entries = []
-    for instance in selectors.instances_for(record).order_by("-started_at", "-pk")[:SHOWN]:
+    if instances is None:
+        instances = selectors.instances_for(record).order_by("-started_at", "-pk")[:SHOWN]
+    for instance in instances[:SHOWN]:
         waiting = selectors.pending_tasks(instance)
         entries.append(
             {

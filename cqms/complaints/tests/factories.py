@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 from cqms.complaints import services
@@ -25,3 +26,9 @@ def register(actor, customer, **values) -> Complaint:
         "defect_category": DefectCategory.objects.get(code="appearance"),
     }
     return services.register_complaint({**defaults, **values}, actor=actor)
+
+
+def repeated(captured) -> list[str]:
+    """The statements a `CaptureQueriesContext` saw more than once with the same parameters."""
+    counts = Counter(query["sql"] for query in captured.captured_queries)
+    return [sql for sql, count in counts.items() if count > 1]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from cqms.approvals import selectors as approvals
 from cqms.approvals import services as approval_services
@@ -17,7 +19,7 @@ from cqms.complaints.models import EightDStep
 from cqms.core.errors import BusinessRuleError
 
 from . import eightd_factories as f
-from .factories import register
+from .factories import register, repeated
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Correct-Horse-42"
@@ -90,6 +92,21 @@ def test_the_quality_manager_approves_the_closure_with_a_signature_and_the_compl
     signature = Signature.objects.get()
     assert (signature.signer, signature.kind) == (qm, eightd.CLOSURE_KIND)
     assert approvals.signature_rows(complaint)[0]["valid"]
+
+
+def test_the_page_of_a_signed_closure_reads_nothing_twice(
+    sales, customer, quality, member, qm, client
+):
+    complaint = ready_to_close(sales, customer, quality, member)
+    eightd.complete_step(complaint, "d8", actor=quality)
+    task = task_of(approvals.latest_instance(complaint, eightd.CLOSURE_KIND))
+    approval_services.approve(task, actor=qm, signature=signed())
+    client.force_login(quality)
+    client.get(complaint.get_absolute_url())
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(complaint.get_absolute_url())
+    assert response.status_code == 200 and "data-signature" in response.content.decode()
+    assert repeated(page) == []
 
 
 def test_a_rejected_closure_leaves_the_8d_open_for_changes(sales, customer, quality, member, qm):

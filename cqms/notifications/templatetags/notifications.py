@@ -4,38 +4,24 @@ status and the escalations taken, for the record's page."""
 from __future__ import annotations
 
 from django import template
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from cqms.clocks.models import Clock
 from cqms.clocks.services import share_elapsed
+from cqms.workdays import calendar
 
 from ..escalation import clock_label
-from ..models import Escalation
+from ..selectors import clocks_with_escalations
 
 register = template.Library()
 
 
 @register.inclusion_tag("notifications/escalations.html")
-def escalations_for(record):
+def escalations_for(record, clocks=None):
     """Show it only on pages whose view already checked that the user may see `record`."""
-    if record is None or getattr(record, "pk", None) is None:
-        return {"clocks": []}
-    content_type = ContentType.objects.get_for_model(record)
-    clocks = (
-        Clock.objects.filter(content_type=content_type, object_id=record.pk)
-        .select_related("owner", "department")
-        .prefetch_related(
-            "pauses",
-            Prefetch(
-                "escalations",
-                queryset=Escalation.objects.select_related("role").prefetch_related("recipients"),
-            ),
-        )
-        .order_by("due_at")
-    )
+    if clocks is None:
+        clocks = clocks_with_escalations(record)
     now = timezone.now()
+    cal = None  # read once, and only when a clock runs
     rows = []
     for clock in clocks:
         if clock.done_at is not None:
@@ -45,7 +31,8 @@ def escalations_for(record):
             state, percent = "paused", None
         else:
             state = "overdue" if clock.due_at < now else "running"
-            percent = min(999, round(share_elapsed(clock, now) * 100))
+            cal = cal or calendar.company_calendar()
+            percent = min(999, round(share_elapsed(clock, now, cal=cal) * 100))
         rows.append(
             {
                 "clock": clock,
