@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q
-from django.utils import timezone
 
 
 class CqmsBackend(ModelBackend):
@@ -39,11 +38,10 @@ class CqmsBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
     def _get_group_permissions(self, user_obj):
-        today = timezone.localdate()
-        acting_for = Q(roles__users=user_obj) | Q(
-            roles__users__delegations_given__delegate=user_obj,
-            roles__users__delegations_given__starts_on__lte=today,
-            roles__users__delegations_given__ends_on__gte=today,
-            roles__users__delegations_given__revoked_at__isnull=True,
-        )
-        return Permission.objects.filter(acting_for, roles__is_active=True).distinct()
+        # The people the user acts for today are read once per request (`access.acting_for`,
+        # which the data scope needs anyway); one join per role then instead of an OR across
+        # delegations, which PostgreSQL planned in 1.5 ms on every page.
+        from . import access
+
+        people = [person.pk for person in access.acting_for(user_obj)]
+        return Permission.objects.filter(roles__users__in=people, roles__is_active=True).distinct()
