@@ -23,6 +23,31 @@ from .tables import RegisterTable
 
 PAGE_SIZE = 25
 
+# What a register row shows (register_row.html): reading only these halves the time spent
+# building the 25 complaints of a page with their customer, owner and category.
+REGISTER_ROW = (
+    "number",
+    "status",
+    "severity",
+    "major",
+    "is_repeat",
+    "reopen_count",
+    "received_at",
+    "part_number",
+    "quantity_affected",
+    "defect_description",
+    "customer_reference",
+    "customer__code",
+    "customer__name",
+    "customer__name_en",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "defect_category__name",
+    "defect_category__name_en",
+    "department",
+)
+
 
 def _partial(request, template: str, partial: str) -> str:
     if request.htmx and not request.htmx.history_restore_request:
@@ -34,7 +59,9 @@ def _partial(request, template: str, partial: str) -> str:
 def register(request):
     """客户抱怨处理总表: every complaint with its clocks."""
     complaints = selectors.with_register_columns(selectors.complaints_visible_to(request.user))
-    filterset = ComplaintFilter(request.GET, queryset=complaints, request=request)
+    filterset = ComplaintFilter(
+        request.GET, queryset=complaints.only(*REGISTER_ROW), request=request
+    )
     table = RegisterTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return render(
