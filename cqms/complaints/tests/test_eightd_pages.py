@@ -409,9 +409,7 @@ def test_outsiders_get_404_on_every_8d_page(client, complaint, quality, make_use
     assert client.get(url("eightd_step", complaint, step="d0")).status_code == 404
 
 
-def test_the_complaint_page_query_count_does_not_grow_with_rows(
-    client, complaint, quality, member
-):
+def test_the_complaint_page_query_count_does_not_grow_with_rows(client, complaint, quality, member):
     f.acknowledged(complaint, quality)
     f.fill_d1(complaint, quality, member)
     f.fill_d3(complaint, quality)
