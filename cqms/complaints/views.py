@@ -23,7 +23,7 @@ from .tables import RegisterTable
 
 PAGE_SIZE = 25
 
-# What a register row shows (register_row.html): reading only these halves the time spent
+# What a register row shows (RegisterTable.row_html): reading only these halves the time spent
 # building the 25 complaints of a page with their customer, owner and category.
 REGISTER_ROW = (
     "number",

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cqms.complaints.models import Complaint, DefectCategory, SlaPolicy
 
@@ -15,6 +16,37 @@ def test_register_page_shows_each_complaints_clocks_and_filters(client, sales, c
     html = client.get(reverse("complaints:register"), {"severity": "urgent"}).content.decode()
     assert urgent.number in html and "N-1" not in html
     assert 'data-clock="containment"' in html and 'data-state="overdue"' in html
+
+
+def test_register_rows_show_flags_reference_and_reopen_count_escaped(client, sales, customer):
+    flagged = register(sales, customer, part_number="F-1")
+    Complaint.objects.filter(pk=flagged.pk).update(
+        major=True,
+        is_repeat=True,
+        reopen_count=2,
+        customer_reference="PO-7",
+        defect_description="<b>毛刺</b> on edge",
+    )
+    plain = register(sales, customer, part_number="P-1", received_at=timezone.now())
+    client.force_login(sales)
+    html = client.get(reverse("complaints:register"), {"sort": "part_number"}).content.decode()
+    rows = html.split("<tbody")[1].split("</tbody>")[0].split("<tr")[1:]
+    assert "F-1" in rows[0] and "P-1" in rows[1]
+    assert 'class="table-danger"' in rows[0] and "table-danger" not in rows[1]
+    assert '<span class="badge text-bg-danger">重大</span>' in rows[0]
+    assert 'title="重复发生">重复发生</span>' in rows[0] and "PO-7" in rows[0]
+    assert '<span class="badge text-bg-secondary">2</span>' in rows[0]
+    assert "&lt;b&gt;毛刺&lt;/b&gt;" in rows[0] and "<b>" not in html
+    assert "重大" not in rows[1] and "重复发生" not in rows[1]
+    assert "text-bg-secondary" not in rows[1]
+    assert plain.get_absolute_url() in rows[1]
+
+
+def test_the_register_says_when_nothing_matches(client, sales, customer):
+    register(sales, customer, part_number="F-1")
+    client.force_login(sales)
+    html = client.get(reverse("complaints:register"), {"q": "nothing-like-this"}).content.decode()
+    assert '<td colspan="11" class="text-body-secondary">没有符合筛选条件的客户抱怨。</td>' in html
 
 
 def test_register_page_query_count_does_not_grow(
