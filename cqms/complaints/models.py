@@ -347,9 +347,15 @@ class Complaint(VersionedModel):
         return self.status in self.OPEN_STATUSES
 
     @property
+    def loaded_clocks(self):
+        """The clocks read with a list (`selectors.with_register_columns`), or read now."""
+        clocks = getattr(self, "clock_list", None)
+        return self.clocks.all() if clocks is None else clocks
+
+    @property
     def overdue(self) -> bool:
-        """A running clock is past due (uses prefetched clocks on lists)."""
-        return any(clock.overdue for clock in self.clocks.all())
+        """A running clock is past due (uses the clocks read with a list)."""
+        return any(clock.overdue for clock in self.loaded_clocks)
 
 
 class Step(models.TextChoices):

@@ -30,10 +30,14 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
 
 
 def with_register_columns(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """What a register row shows: customer, owner, category and the clocks, in few queries."""
+    """What a register row shows: customer, owner, category and the clocks, in few queries.
+    The clocks go to a list (`Complaint.loaded_clocks`): prefetched into `clocks.all()`,
+    Django built a filtered queryset per complaint, a third of the register page's time."""
     return queryset.select_related(
         "customer", "owner", "defect_category", "department"
-    ).prefetch_related(Prefetch("clocks", queryset=Clock.objects.order_by("due_at")))
+    ).prefetch_related(
+        Prefetch("clocks", queryset=Clock.objects.order_by("due_at"), to_attr="clock_list")
+    )
 
 
 def complaint_for_user_or_404(user, number: str) -> Complaint:
@@ -61,7 +65,7 @@ def overdue_q(now=None) -> Q:
 def ordered_clocks(complaint: Complaint, clocks: list[Clock] | None = None) -> list[Clock]:
     """The complaint's clocks in procedure order (`clocks`: already loaded ones)."""
     order = {name: index for index, name in enumerate(ClockName.values)}
-    clocks = complaint.clocks.all() if clocks is None else clocks
+    clocks = complaint.loaded_clocks if clocks is None else clocks
     clocks = sorted(clocks, key=lambda clock: order.get(clock.name, 99))
     # Each clock's name label reads its content type: give them the cached one instead of
     # one query per clock.

@@ -289,7 +289,7 @@ def register_rows(user, params: str) -> QuerySet[Complaint]:
 
 def _clock(name: str, part: str):
     def get(complaint):
-        clock = next((c for c in complaint.clocks.all() if c.name == name), None)
+        clock = next((c for c in complaint.loaded_clocks if c.name == name), None)
         if clock is None:
             return None
         if part == "due":

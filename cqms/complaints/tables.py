@@ -85,7 +85,7 @@ class RegisterTable(PythonRows, tables.Table):
             "" if complaint.quantity_affected is None else complaint.quantity_affected,
             _severity(complaint),
             complaint.get_status_display(),
-            clock_badges(complaint.clocks.all()),
+            clock_badges(complaint.loaded_clocks),
             complaint.owner or "—",
             format_html('<span class="badge text-bg-secondary">{}</span>', complaint.reopen_count)
             if complaint.reopen_count
