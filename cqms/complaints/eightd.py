@@ -89,7 +89,7 @@ def may_work(user, complaint: Complaint) -> bool:
 def is_quality_manager(user) -> bool:
     if user.is_superuser:
         return True
-    return user.roles.filter(code="quality_manager", is_active=True).exists()
+    return "quality_manager" in access.active_roles(user)
 
 
 def _require_worker(actor, complaint: Complaint) -> None:

@@ -28,11 +28,17 @@ def data_scope(user) -> str:
         return Role.DataScope.OWN
     if user.is_superuser:
         return Role.DataScope.ALL
-    cached = getattr(user, "_cqms_data_scope", None)
+    scopes = active_roles(user).values()
+    return max(scopes, key=SCOPE_WIDTH.__getitem__, default=Role.DataScope.OWN)
+
+
+def active_roles(user) -> dict[str, str]:
+    """The codes of the user's active roles with their data scopes, read once per request."""
+    cached = getattr(user, "_cqms_roles", None)
     if cached is None:
-        scopes = user.roles.filter(is_active=True).values_list("data_scope", flat=True)
-        cached = max(scopes, key=SCOPE_WIDTH.__getitem__, default=Role.DataScope.OWN)
-        user._cqms_data_scope = cached
+        cached = user._cqms_roles = dict(
+            user.roles.filter(is_active=True).values_list("code", "data_scope")
+        )
     return cached
 
 
