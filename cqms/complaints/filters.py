@@ -46,7 +46,7 @@ class ComplaintFilter(StyledFilterSet):
         choices=Step.choices, method="filter_step", label=_("8D step"), empty_label=_("All")
     )
     owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.all(),
+        queryset=get_user_model().objects.select_related("department"),
         label=_("Owner"),
         empty_label=_("All"),
         widget=UserPicker(),

@@ -20,10 +20,19 @@ class CustomerPicker(forms.Select):
             }
         )
 
+    known: dict[str, object] = {}
+
+    def remember(self, *customers) -> None:
+        """Customers the form has loaded already: drawing them as chosen needs no query."""
+        self.known = {str(customer.pk): customer for customer in customers if customer}
+
     def optgroups(self, name, value, attrs=None):
-        chosen = [v for v in value if v not in ("", None)]
+        chosen = [str(v) for v in value if v not in ("", None)]
         options = [self.create_option(name, "", _("All"), not chosen, 0)]
-        customers = self.choices.queryset.filter(pk__in=chosen) if chosen else []
+        if all(pk in self.known for pk in chosen):
+            customers = [self.known[pk] for pk in chosen]
+        else:
+            customers = self.choices.queryset.filter(pk__in=chosen)
         for index, customer in enumerate(customers, start=1):
             options.append(self.create_option(name, str(customer.pk), str(customer), True, index))
         return [(None, options, 0)]

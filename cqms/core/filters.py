@@ -7,6 +7,13 @@ from django import forms
 
 
 class StyledFilterSet(django_filters.FilterSet):
+    def filter_queryset(self, queryset):
+        # Pickers draw the chosen record from the one the validation has just read.
+        for name, field in self.form.fields.items():
+            if hasattr(field.widget, "remember"):
+                field.widget.remember(self.form.cleaned_data.get(name))
+        return super().filter_queryset(queryset)
+
     @property
     def form(self):
         form = super().form
