@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import django_tables2 as tables
-from django.utils import formats, timezone
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -11,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cqms.core.tables import PythonRows
 
 from .models import Complaint, Severity
-from .templatetags.complaints import clock_badges
+from .templatetags.complaints import ClockBadges
 
 WIDE_ONLY = {"th": {"class": "d-none d-lg-table-cell"}}
 OVERDUE = mark_safe(' class="table-danger"')
@@ -66,26 +69,31 @@ class RegisterTable(PythonRows, tables.Table):
         order_by_field = "sort"
         empty_text = _("No complaints match these filters.")
 
+    @cached_property
+    def text(self) -> RowText:
+        return RowText()
+
     def row_html(self, complaint: Complaint) -> SafeString:
+        text = self.text
         return format_html(
             ROW,
             OVERDUE if complaint.overdue else "",
-            complaint.get_absolute_url(),
+            text.url_prefix + quote(complaint.number) + "/",
             complaint.number,
-            _flags(complaint),
+            text.flags(complaint),
             complaint.customer.code,
             complaint.customer.display_name,
             format_html('<div class="small text-body-secondary">{}</div>', reference)
             if (reference := complaint.customer_reference)
             else "",
-            formats.date_format(timezone.localtime(complaint.received_at), "SHORT_DATETIME_FORMAT"),
+            text.badges.when(complaint.received_at),
             complaint.part_number,
             complaint.defect_category or "",
             Truncator(complaint.defect_description).chars(40),
             "" if complaint.quantity_affected is None else complaint.quantity_affected,
-            _severity(complaint),
-            complaint.get_status_display(),
-            clock_badges(complaint.loaded_clocks),
+            text.severity[complaint.severity],
+            text.status[complaint.status],
+            text.badges(complaint.loaded_clocks),
             complaint.owner or "—",
             format_html('<span class="badge text-bg-secondary">{}</span>', complaint.reopen_count)
             if complaint.reopen_count
@@ -93,24 +101,26 @@ class RegisterTable(PythonRows, tables.Table):
         )
 
 
-def _flags(complaint: Complaint) -> SafeString | str:
-    flags = ""
-    if complaint.is_repeat:
-        flags = format_html(
+class RowText:
+    """What every row repeats, looked up once per page: translated labels, the time zone and
+    date format (through `ClockBadges`), the address of the complaint pages."""
+
+    def __init__(self):
+        self.badges = ClockBadges()
+        self.url_prefix = reverse("complaints:detail", args=["-"])[:-2]
+        self.status = {value: str(label) for value, label in Complaint.Status.choices}
+        self.severity = {value: str(label) for value, label in Severity.choices}
+        self.severity[Severity.URGENT] = format_html(
+            '<span class="badge text-bg-danger">{}</span>', self.severity[Severity.URGENT]
+        )
+        self.repeat = format_html(
             ' <span class="badge text-bg-warning" title="{}">{}</span>',
             gettext("Repeat"),
             gettext("repeat"),
         )
-    if complaint.major:
-        flags = format_html(
-            '{} <span class="badge text-bg-danger">{}</span>', flags, gettext("major")
-        )
-    return flags
+        self.major = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("major"))
 
-
-def _severity(complaint: Complaint) -> SafeString | str:
-    if complaint.severity == Severity.URGENT:
-        return format_html(
-            '<span class="badge text-bg-danger">{}</span>', complaint.get_severity_display()
+    def flags(self, complaint: Complaint) -> SafeString | str:
+        return (self.repeat if complaint.is_repeat else "") + (
+            self.major if complaint.major else ""
         )
-    return complaint.get_severity_display()
