@@ -329,6 +329,12 @@ class Complaint(VersionedModel):
             models.Index(
                 fields=["customer", "status", "-received_at"], name="complaint_register_idx"
             ),
+            # A customer's newest first, the status read from the index: the register filtered
+            # by a customer and several statuses ("open") stops after a page instead of sorting
+            # every open complaint of a large customer (22 ms to 1 ms for 3,742 of them).
+            models.Index(
+                fields=["customer", "-received_at", "status"], name="complaint_customer_recent_idx"
+            ),
             models.Index(fields=["status", "-received_at"], name="complaint_status_idx"),
             models.Index(fields=["received_at"], name="complaint_received_idx"),
             models.Index(
