@@ -116,6 +116,8 @@ class HandOverForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
+        # The complaint page holds several forms with a "reason": each keeps its own ids.
+        kwargs.setdefault("auto_id", "hand_over_%s")
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
@@ -129,3 +131,7 @@ class PauseForm(forms.Form):
         max_length=300,
         help_text=_("For example: waiting for the customer to return samples."),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "pause_%s")
+        super().__init__(*args, **kwargs)

@@ -53,6 +53,7 @@ class VerdictLinkForm(forms.Form):
     )
 
     def __init__(self, *args, complaint: Complaint, **kwargs):
+        kwargs.setdefault("auto_id", "link_%s")  # unique ids beside the verdict form
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = _contacts(complaint)
         self.fields["contact"].initial = complaint.contact_id
@@ -103,6 +104,7 @@ class StaffVerdictForm(PublicVerdictForm):
     )
 
     def __init__(self, *args, complaint: Complaint, **kwargs):
+        kwargs.setdefault("auto_id", "verdict_%s")
         super().__init__(*args, **kwargs)
         self.fields["verdict"].choices = VERDICTS
         self.fields["verdict"].label = _("Verdict")

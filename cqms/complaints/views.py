@@ -131,7 +131,7 @@ def detail(request, number: str):
             else [],
             "hand_over_form": HandOverForm(),
             "pause_form": PauseForm(),
-            "cancel_form": ReasonForm(),
+            "cancel_form": ReasonForm(auto_id="cancel_%s"),
             "attachments": eightd["eightd_attachments"],
             **eightd,
             **views_answers.panel_context(request, complaint),
@@ -209,7 +209,7 @@ def resume(request, number: str, clock: str):
 
 @require_POST
 def cancel(request, number: str):
-    form = ReasonForm(request.POST)
+    form = ReasonForm(request.POST, auto_id="cancel_%s")
     return _transition(
         request,
         number,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -113,3 +115,15 @@ def test_outsiders_get_404(client, ready, sales, make_user):
     ):
         assert client.post(reverse(name, args=args), data).status_code == 404
     assert Answer.objects.get().verdict == "" and not VerdictLink.objects.exists()
+
+
+def test_every_id_on_the_page_is_unique_while_the_verdict_is_awaited(client, ready, sales):
+    """The hand-over, pause, cancel, link and verdict forms each ask for a reason or a contact:
+    a label must point at its own field."""
+    send(ready, sales)
+    client.force_login(sales)
+    html = client.get(ready.get_absolute_url()).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert 'id="verdict-link-form"' in html and 'id="staff-verdict-form"' in html
+    assert {"link_contact", "verdict_contact", "hand_over_reason"} <= set(ids)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
