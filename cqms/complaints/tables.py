@@ -120,7 +120,10 @@ class RowText:
         )
         self.major = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("major"))
 
-    def flags(self, complaint: Complaint) -> SafeString | str:
-        return (self.repeat if complaint.is_repeat else "") + (
-            self.major if complaint.major else ""
+    def flags(self, complaint: Complaint) -> SafeString:
+        # format_html, not "+": a safe string added to a plain "" is plain again, and escaped.
+        return format_html(
+            "{}{}",
+            self.repeat if complaint.is_repeat else "",
+            self.major if complaint.major else "",
         )

@@ -42,6 +42,20 @@ def test_register_rows_show_flags_reference_and_reopen_count_escaped(client, sal
     assert plain.get_absolute_url() in rows[1]
 
 
+def test_a_single_flag_is_drawn_as_a_badge_not_escaped(client, sales, customer):
+    only_major = register(sales, customer, part_number="M-1")
+    only_repeat = register(sales, customer, part_number="R-1")
+    Complaint.objects.filter(pk=only_major.pk).update(major=True)
+    Complaint.objects.filter(pk=only_repeat.pk).update(is_repeat=True)
+    client.force_login(sales)
+    html = client.get(reverse("complaints:register"), {"sort": "part_number"}).content.decode()
+    rows = html.split("<tbody")[1].split("</tbody>")[0].split("<tr")[1:]
+    assert "M-1" in rows[0] and "R-1" in rows[1]
+    assert '<span class="badge text-bg-danger">重大</span>' in rows[0]
+    assert 'title="重复发生">重复发生</span>' in rows[1]
+    assert "&lt;span" not in html
+
+
 def test_the_register_says_when_nothing_matches(client, sales, customer):
     register(sales, customer, part_number="F-1")
     client.force_login(sales)
