@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.urls import reverse_lazy
+
+from cqms.core.widgets import SearchPicker
 
 from .models import User
 
@@ -13,30 +14,11 @@ def user_label(user: User) -> str:
     return f"{user} ({user.username}){department}"
 
 
-class UserPicker(forms.Select):
-    def __init__(self, attrs=None):
-        super().__init__(
-            {
-                "data-searchable": "",
-                "data-search-url": reverse_lazy("organisation:user_search"),
-                **(attrs or {}),
-            }
-        )
+class UserPicker(SearchPicker):
+    search_url = reverse_lazy("organisation:user_search")
 
-    known: dict[str, User] = {}
+    def label(self, user: User) -> str:
+        return user_label(user)
 
-    def remember(self, *users: User | None) -> None:
-        """Users the form has loaded already: rendering them as chosen needs no query."""
-        self.known = {str(user.pk): user for user in users if user is not None}
-
-    def optgroups(self, name, value, attrs=None):
-        """Only the empty choice and the chosen user are rendered; the rest come by search."""
-        chosen = [str(v) for v in value if v not in ("", None)]
-        if all(pk in self.known for pk in chosen):
-            users = [self.known[pk] for pk in chosen]
-        else:
-            users = User.objects.filter(pk__in=chosen).select_related("department")
-        options = [self.create_option(name, "", "", not chosen, 0)]
-        for index, user in enumerate(users, start=1):
-            options.append(self.create_option(name, str(user.pk), user_label(user), True, index))
-        return [(None, options, 0)]
+    def lookup(self, pks: list[str]):
+        return User.objects.filter(pk__in=pks).select_related("department")
