@@ -8,6 +8,8 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cqms.complaints import answers, services
@@ -185,3 +187,23 @@ def test_the_customer_filter_lists_only_the_chosen_customer(client, sales, custo
     html = client.get(reverse("complaints:register"), {"customer": customer.pk}).content.decode()
     assert f'value="{customer.pk}" selected' in html
     assert other.code not in html  # the rest come by typing, within the scope
+
+
+def test_the_chosen_customer_and_owner_are_read_once(client, sales, customer):
+    """The pickers draw the chosen customer and owner from the rows the filter validation read
+    (SearchPicker.remember), not with a query of their own."""
+    register(sales, customer)
+    client.force_login(sales)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(
+            reverse("complaints:register"), {"customer": customer.pk, "owner": sales.pk}
+        ).content.decode()
+    assert f'value="{customer.pk}" selected' in html and f'value="{sales.pk}" selected' in html
+    reads = [q["sql"] for q in queries.captured_queries]
+    customer_reads = [sql for sql in reads if sql.startswith('SELECT "customers_customer"')]
+    owner_reads = [
+        sql
+        for sql in reads
+        if sql.startswith('SELECT "organisation_user"') and '"organisation_user"."id" IN' in sql
+    ]
+    assert len(customer_reads) == 1 and owner_reads == []
