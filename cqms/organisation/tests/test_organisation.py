@@ -44,6 +44,20 @@ def test_roles_hold_permissions_and_a_data_scope(make_user):
     assert access.data_scope(both) == Role.DataScope.SUBTREE  # the widest role wins
 
 
+def test_own_and_role_permissions_are_read_in_one_statement(make_user, django_assert_num_queries):
+    from django.contrib.auth.models import Permission
+
+    user = make_user("s4", roles=["salesperson"])
+    user.user_permissions.add(Permission.objects.get(codename="void_customer"))
+    user = type(user).objects.get(pk=user.pk)
+    access.acting_for(user)  # the delegations, which the data scope reads anyway
+    with django_assert_num_queries(1):
+        permissions = user.get_all_permissions()
+    assert {"customers.void_customer", "customers.add_customer"} <= permissions
+    assert user.get_user_permissions() == {"customers.void_customer"}
+    assert "customers.add_customer" in user.get_group_permissions()
+
+
 def test_an_inactive_role_grants_nothing(make_user):
     user = make_user("s3", roles=["sales_manager"])
     Role.objects.filter(code="sales_manager").update(is_active=False)
