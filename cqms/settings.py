@@ -202,6 +202,15 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters bound on the server and statements prepared on their second use: the
+        # connection lives across requests, so PostgreSQL parses and plans a page's statements
+        # once per worker, not on every request (ADR 0013). CQMS_DB_PREPARE=0 turns it off
+        # behind a pooler in transaction mode (PgBouncer without prepared statement support).
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+            2 if env_bool("CQMS_DB_PREPARE", True) else None
+        )
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "cqms.db"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -78,3 +78,28 @@ def test_readme_documents_exactly_the_variables_settings_read():
     documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", table, flags=re.MULTILINE))
     assert read - documented == set(), "document these variables in README.md"
     assert documented - read == set(), "README.md documents variables settings.py does not read"
+
+
+def test_postgresql_statements_are_prepared_unless_turned_off():
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    url = "postgres://cqms@db.example.com:5432/cqms"
+    prepared = manage("shell", "-c", show, DATABASE_URL=url)
+    assert "'server_side_binding': True, 'prepare_threshold': 2" in prepared.stdout, prepared.stderr
+    off = manage("shell", "-c", show, DATABASE_URL=url, CQMS_DB_PREPARE="0")
+    assert "'prepare_threshold': None" in off.stdout, off.stderr
+
+
+@pytest.mark.django_db
+def test_a_repeated_statement_is_planned_once_per_connection():
+    from django.db import connection
+
+    from cqms.organisation.models import User
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(3):
+        list(User.objects.filter(username="nobody-prepared"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("nobody-prepared" not in s and "organisation_user" in s for s in prepared)
