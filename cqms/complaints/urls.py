@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/recurrence/", views.recurrence, name="recurrence"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/history/", views.history, name="history"),
+    path("<str:number>/forms/<str:name>/", views.action_form, name="action_form"),
     path("<str:number>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<str:number>/hand-over/", views.hand_over, name="hand_over"),
     path("<str:number>/pause/", views.pause, name="pause"),

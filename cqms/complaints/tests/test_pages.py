@@ -144,3 +144,41 @@ def test_acknowledge_button(client, sales, customer):
     client.post(reverse("complaints:acknowledge", args=[complaint.number]))
     complaint.refresh_from_db()
     assert complaint.status == "acknowledged"
+
+
+def test_secondary_forms_open_on_request_and_post_where_they_did(client, sales, customer, quality):
+    """Hand-over, pause and cancel load when their panel opens (htmx), or on a page of their
+    own without JavaScript; each posts to its transition as before."""
+    complaint = register(sales, customer)
+    client.force_login(quality)
+    page = client.get(complaint.get_absolute_url()).content.decode()
+    assert 'name="reason"' not in page  # none of the three is drawn with the page
+    for name, action in (("hand-over", "hand_over"), ("pause", "pause")):
+        url = reverse("complaints:action_form", args=[complaint.number, name])
+        assert f'hx-get="{url}"' in page
+        fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert f'action="{reverse(f"complaints:{action}", args=[complaint.number])}"' in fragment
+        assert "<html" not in fragment
+        assert "<html" in client.get(url).content.decode()  # without JavaScript: a page
+    client.post(
+        reverse("complaints:pause", args=[complaint.number]),
+        {"clock": "containment", "reason": "等客户寄回样品"},
+    )
+    assert complaint.clocks.get(name="containment").paused_at is not None
+
+
+def test_secondary_forms_follow_permission_scope_and_status(client, sales, customer, make_user):
+    complaint = register(sales, customer)
+    cancel = reverse("complaints:action_form", args=[complaint.number, "cancel"])
+    client.force_login(sales)  # registers complaints, may not cancel them
+    assert client.get(cancel).status_code == 403
+    assert "cancel" not in client.get(complaint.get_absolute_url()).content.decode().lower()
+    stranger = make_user("far", roles=["staff"], department="finance")
+    client.force_login(stranger)
+    hand_over = reverse("complaints:action_form", args=[complaint.number, "hand-over"])
+    assert client.get(hand_over).status_code == 404
+    client.force_login(sales)
+    unknown = reverse("complaints:action_form", args=[complaint.number, "x"])
+    assert client.get(unknown).status_code == 404
+    Complaint.objects.filter(pk=complaint.pk).update(status=Complaint.Status.CLOSED)
+    assert 'name="to"' not in client.get(hand_over).content.decode()
