@@ -33,6 +33,7 @@ from .eightd_steps import (
     d8_request_closure,
     done_steps,
     fill,
+    pick_user,
     refused,
     save_step,
     shot,
@@ -114,3 +115,22 @@ def test_a_step_is_saved_on_a_phone(phone, live_server, make_user):
     assert width <= 390 + 1, "the page must not scroll sideways on a phone"
     shot(phone, "phone-d0")
     assert re.search("标签错误", card(phone, "d0").inner_html())
+
+
+def test_the_hand_over_form_opens_with_its_panel_and_hands_over(page, live_server, make_user):
+    """The hand-over form is loaded when its panel opens; its person picker works there."""
+    sales = make_user("sales.li", roles=["salesperson"], department="sales")
+    engineer = make_user("qe.zhao", roles=["quality_engineer"], department="quality")
+    make_user("qe.qian", roles=["quality_engineer"], department="quality", first_name="钱")
+    customer = make_customer(sales, "C100", owner=sales)
+    complaint = register(sales, customer, owner=engineer)
+    log_in(page, live_server.url, "qe.zhao")
+    page.goto(f"{live_server.url}{complaint.get_absolute_url()}")
+    panel = page.locator('[data-lazy-form="hand-over"]')
+    expect(panel.locator("select")).to_have_count(0)
+    panel.locator("summary").click()
+    pick_user(page, panel, "qe.qian")
+    panel.locator("textarea, input[name=reason]").first.fill("出差一周")
+    panel.locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("客户抱怨已转交")
+    assert Complaint.objects.get(pk=complaint.pk).owner.username == "qe.qian"
