@@ -107,7 +107,7 @@ class ComplaintFilter(StyledFilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == "open":
-            return queryset.filter(status__in=Complaint.OPEN_STATUSES)
+            return queryset.filter(status__one_of=Complaint.OPEN_STATUSES)
         return queryset.filter(status=value)
 
     def filter_step(self, queryset, name, value):

@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (registers the system checks)
+            lookups,  # noqa: F401  (registers one_of)
             menu,
         )
         from .database import after_migrate

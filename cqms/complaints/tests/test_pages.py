@@ -182,3 +182,22 @@ def test_secondary_forms_follow_permission_scope_and_status(client, sales, custo
     assert client.get(unknown).status_code == 404
     Complaint.objects.filter(pk=complaint.pk).update(status=Complaint.Status.CLOSED)
     assert 'name="to"' not in client.get(hand_over).content.decode()
+
+
+def test_the_open_filter_matches_the_partial_index_of_open_complaints():
+    """The register's "open" filter and the partial index name the same statuses, written
+    into the SQL the same way: only then may a prepared statement's plan use the index."""
+    from django.db import connection
+
+    from cqms.complaints.filters import ComplaintFilter
+    from cqms.complaints.models import OPEN_STATUS_CODES
+
+    index = next(i for i in Complaint._meta.indexes if i.name == "complaint_open_recent_idx")
+    assert OPEN_STATUS_CODES == list(Complaint.OPEN_STATUSES) == index.condition.children[0][1]
+    editor = connection.SchemaEditorClass(connection, collect_sql=True)  # SQL only, no change
+    index_sql = str(index.create_sql(Complaint, editor))
+    codes = ", ".join(f"'{code}'" for code in OPEN_STATUS_CODES)
+    assert f"IN ({codes})" in index_sql
+    register = ComplaintFilter({"status": "open"}, queryset=Complaint.objects.all()).qs
+    sql, params = register.query.sql_with_params()
+    assert f"IN ({codes})" in sql and not params
