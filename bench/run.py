@@ -324,12 +324,15 @@ def drive(port: int, cookie: str, urls: list[str], concurrency: int, time_limit:
 @dataclass
 class SqlMeasure:
     statements: int  # per page, everything the page sent
-    replayed: int  # SELECTs, replayed on the raw cursor
+    replayed: int  # SELECTs (and a page's BEGIN, SET LOCAL, COMMIT), replayed on the raw cursor
     writes: list[str]  # statements not replayed (session updates, ...)
     raw: list[float]  # seconds per page
     inprocess: list[float]  # whole page through Django's test client (no HTTP), seconds
     pages: list[list[tuple[str, object]]]
     per_statement: list[float]  # median seconds of each statement of the first page
+
+
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
 
 
 def capture(scenario, data, rng: random.Random, repeats: int, time_limit: float) -> SqlMeasure:
@@ -362,13 +365,22 @@ def capture(scenario, data, rng: random.Random, repeats: int, time_limit: float)
             response = client.get(url)
         if response.status_code != 200:
             raise common.BenchError(f"{scenario.name}: {url} answered {response.status_code}")
-        if len(captured.captured_queries) != len(sent):
+        # Django logs the transaction's BEGIN and COMMIT, which no cursor executes; they are
+        # replayed in their place (a page may plan its statements in a transaction of its own,
+        # core.database.custom_plans).
+        logged = [query["sql"] for query in captured.captured_queries]
+        if len(logged) - sum(sql in CONTROL for sql in logged) != len(sent):
             raise common.BenchError(f"{scenario.name}: the SQL capture missed statements")
-        counts.append(len(sent))
+        counts.append(len(logged))
         page = []
-        for sql, params, many in sent:
+        executed = iter(sent)
+        for logged_sql in logged:
+            if logged_sql in CONTROL:
+                page.append((logged_sql, None))
+                continue
+            sql, params, many = next(executed)
             first_word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-            if not many and first_word in ("SELECT", "WITH"):
+            if not many and first_word in ("SELECT", "WITH", "SET"):
                 page.append((sql, params))
             else:
                 writes.append(sql[:200])

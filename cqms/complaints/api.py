@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 
+from cqms.core.database import custom_plans
 from cqms.customers.api import as_drf
 from cqms.customers.models import Customer
 from cqms.customers.selectors import customers_visible_to
@@ -168,6 +169,10 @@ class ComplaintViewSet(
 
     def get_serializer_class(self):
         return ComplaintDetailSerializer if self.action == "retrieve" else ComplaintSerializer
+
+    @custom_plans()  # filtered by customer, as the register (core.database.custom_plans)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         values = {k: v for k, v in serializer.validated_data.items() if v not in ("", None)}

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from cqms.audit.selectors import history_for
+from cqms.core.database import custom_plans
 from cqms.core.errors import BusinessRuleError
 from cqms.core.forms import ReasonForm, apply_service
 from cqms.customers.selectors import customers_visible_to
@@ -62,6 +63,7 @@ def _partial(request, template: str, partial: str) -> str:
 
 
 @permission_required("complaints.view_complaint", raise_exception=True)
+@custom_plans()
 def register(request):
     """客户抱怨处理总表: every complaint with its clocks."""
     complaints = selectors.with_register_columns(selectors.complaints_visible_to(request.user))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 SCHEDULE_NAME = "cqms.refresh_statistics"
@@ -22,6 +23,25 @@ def refresh_statistics(using: str = DEFAULT_DB_ALIAS) -> str:
         # badly enough to sort 100,000 rows again. It takes 0.3 s at 100,000 customers.
         cursor.execute("ANALYZE")
     return "analysed"
+
+
+@contextmanager
+def custom_plans(using: str = DEFAULT_DB_ALIAS):
+    """PostgreSQL plans the statements of this block for their parameters.
+
+    A prepared statement (ADR 0013) may run on a generic plan, made for any parameters. For a
+    list filtered by customer that plan expects an average customer: for the customer with
+    38,000 complaints it joined and sorted every open complaint to show 25 (17 ms instead of
+    0.3 ms). Used as a decorator on such lists; other databases plan every statement anyway.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
 
 
 def after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:

@@ -1,0 +1,49 @@
+"""Custom plans where a generic plan would guess the size of a customer (ADR 0013)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from cqms.core.database import custom_plans
+
+
+def plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_are_planned_for_their_parameters_inside_the_block_only():
+    if connection.vendor != "postgresql":
+        with custom_plans():  # nothing to do elsewhere, and nothing breaks
+            assert connection.vendor == "sqlite"
+        return
+    assert plan_cache_mode() == "auto"
+    with custom_plans():
+        assert plan_cache_mode() == "force_custom_plan"
+    assert plan_cache_mode() == "auto"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_complaint_register_and_api_list_plan_for_their_parameters(client, make_user):
+    """The register and the API list are the lists filtered by customer."""
+    from cqms.complaints import api, views
+
+    seen = []
+    original = views.ComplaintFilter.filter_queryset
+
+    def spy(self, queryset):
+        seen.append(plan_cache_mode() if connection.vendor == "postgresql" else "n/a")
+        return original(self, queryset)
+
+    views.ComplaintFilter.filter_queryset = spy
+    try:
+        client.force_login(make_user("sales.li", roles=["salesperson"], department="sales"))
+        assert client.get("/complaints/").status_code == 200
+        assert client.get("/api/v1/complaints/").status_code == 200
+    finally:
+        views.ComplaintFilter.filter_queryset = original
+    assert len(seen) == 2 and api.ComplaintFilter is views.ComplaintFilter
+    assert set(seen) <= {"force_custom_plan", "n/a"}
