@@ -70,7 +70,7 @@ MATRIX = {
     "complaints:recurrence": None,
     "complaints:detail": lambda o: {"number": o["complaint"].number},
     "complaints:history": lambda o: {"number": o["complaint"].number},
-    "complaints:action_form": lambda o: {"number": o["complaint"].number, "name": "hand-over"},
+    "complaints:panel_form": lambda o: {"number": o["complaint"].number, "name": "hand-over"},
     "complaints:acknowledge": lambda o: {"number": o["complaint"].number},
     "complaints:hand_over": lambda o: {"number": o["complaint"].number},
     "complaints:pause": lambda o: {"number": o["complaint"].number},

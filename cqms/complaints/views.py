@@ -144,7 +144,7 @@ def detail(request, number: str):
     )
 
 
-class ActionForm(NamedTuple):
+class PanelForm(NamedTuple):
     permission: str | None
     form: Callable
     action: str  # the view it posts to
@@ -152,24 +152,24 @@ class ActionForm(NamedTuple):
     button: str
 
 
-# The complaint page's secondary forms, drawn when their panel opens (`action_form`): drawing
+# The complaint page's secondary forms, drawn when their panel opens (`panel_form`): drawing
 # all three on every view of an open complaint cost about 3 ms a page (bench/README.md).
-ACTION_FORMS = {
-    "hand-over": ActionForm(
+PANEL_FORMS = {
+    "hand-over": PanelForm(
         None,
         HandOverForm,
         "complaints:hand_over",
         gettext_lazy("Hand over"),
         gettext_lazy("Hand over"),
     ),
-    "pause": ActionForm(
+    "pause": PanelForm(
         "complaints.work_eightd",
         PauseForm,
         "complaints:pause",
         gettext_lazy("Pause a clock"),
         gettext_lazy("Pause"),
     ),
-    "cancel": ActionForm(
+    "cancel": PanelForm(
         "complaints.cancel_complaint",
         lambda: ReasonForm(auto_id="cancel_%s"),
         "complaints:cancel",
@@ -179,11 +179,11 @@ ACTION_FORMS = {
 }
 
 
-def action_form(request, number: str, name: str):
-    """One of `ACTION_FORMS`, for an open complaint: the form alone for htmx, else on a page."""
-    if name not in ACTION_FORMS:
+def panel_form(request, number: str, name: str):
+    """One of `PANEL_FORMS`, for an open complaint: the form alone for htmx, else on a page."""
+    if name not in PANEL_FORMS:
         raise Http404
-    spec = ACTION_FORMS[name]
+    spec = PANEL_FORMS[name]
     complaint = selectors.complaint_for_user_or_404(request.user, number)
     if spec.permission and not request.user.has_perm(spec.permission):
         raise PermissionDenied
@@ -192,7 +192,7 @@ def action_form(request, number: str, name: str):
         "spec": spec,
         "form": spec.form() if complaint.is_open else None,
     }
-    return render(request, _partial(request, "complaints/action_form.html", "form"), context)
+    return render(request, _partial(request, "complaints/panel_form.html", "form"), context)
 
 
 def history(request, number: str):

@@ -126,7 +126,7 @@ def test_the_hand_over_form_opens_with_its_panel_and_hands_over(page, live_serve
     complaint = register(sales, customer, owner=engineer)
     log_in(page, live_server.url, "qe.zhao")
     page.goto(f"{live_server.url}{complaint.get_absolute_url()}")
-    panel = page.locator('[data-lazy-form="hand-over"]')
+    panel = page.locator('[data-panel-form="hand-over"]')
     expect(panel.locator("select")).to_have_count(0)
     panel.locator("summary").click()
     pick_user(page, panel, "qe.qian")

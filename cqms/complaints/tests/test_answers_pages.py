@@ -124,7 +124,7 @@ def test_every_id_on_the_page_is_unique_while_the_verdict_is_awaited(client, rea
     client.force_login(sales)
     html = client.get(ready.get_absolute_url()).content.decode()
     # The hand-over (and for others pause and cancel) form joins the page when its panel opens.
-    for url in re.findall(r'data-lazy-form="[^"]+" hx-get="([^"]+)"', html):
+    for url in re.findall(r'data-panel-form="[^"]+" hx-get="([^"]+)"', html):
         html += client.get(url, headers={"HX-Request": "true"}).content.decode()
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert 'id="verdict-link-form"' in html and 'id="staff-verdict-form"' in html

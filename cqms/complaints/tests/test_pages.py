@@ -154,7 +154,7 @@ def test_secondary_forms_open_on_request_and_post_where_they_did(client, sales, 
     page = client.get(complaint.get_absolute_url()).content.decode()
     assert 'name="reason"' not in page  # none of the three is drawn with the page
     for name, action in (("hand-over", "hand_over"), ("pause", "pause")):
-        url = reverse("complaints:action_form", args=[complaint.number, name])
+        url = reverse("complaints:panel_form", args=[complaint.number, name])
         assert f'hx-get="{url}"' in page
         fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
         assert f'action="{reverse(f"complaints:{action}", args=[complaint.number])}"' in fragment
@@ -169,16 +169,16 @@ def test_secondary_forms_open_on_request_and_post_where_they_did(client, sales, 
 
 def test_secondary_forms_follow_permission_scope_and_status(client, sales, customer, make_user):
     complaint = register(sales, customer)
-    cancel = reverse("complaints:action_form", args=[complaint.number, "cancel"])
+    cancel = reverse("complaints:panel_form", args=[complaint.number, "cancel"])
     client.force_login(sales)  # registers complaints, may not cancel them
     assert client.get(cancel).status_code == 403
     assert "cancel" not in client.get(complaint.get_absolute_url()).content.decode().lower()
     stranger = make_user("far", roles=["staff"], department="finance")
     client.force_login(stranger)
-    hand_over = reverse("complaints:action_form", args=[complaint.number, "hand-over"])
+    hand_over = reverse("complaints:panel_form", args=[complaint.number, "hand-over"])
     assert client.get(hand_over).status_code == 404
     client.force_login(sales)
-    unknown = reverse("complaints:action_form", args=[complaint.number, "x"])
+    unknown = reverse("complaints:panel_form", args=[complaint.number, "x"])
     assert client.get(unknown).status_code == 404
     Complaint.objects.filter(pk=complaint.pk).update(status=Complaint.Status.CLOSED)
     assert 'name="to"' not in client.get(hand_over).content.decode()
