@@ -607,7 +607,9 @@ def pareto_chart(shares: list[Share], name: str) -> dict:
         xAxis={
             "type": "category",
             "data": [share.label for share in shares],
-            "axisLabel": {"interval": 0, "rotate": 30},
+            # Customers' names are long: every label shown, cut to one width (the tooltip and
+            # the table below the chart give them whole), so neighbours no longer overlap.
+            "axisLabel": {"interval": 0, "rotate": 40, "width": 76, "overflow": "truncate"},
         },
         yAxis=[
             {"type": "value", "minInterval": 1},

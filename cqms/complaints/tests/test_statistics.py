@@ -413,3 +413,17 @@ def test_months_follow_a_time_zone_with_summer_time(sales, customer, settings):
 
     counts = {f"{m.month:%m}": m.complaints for m in summary.months if m.complaints}
     assert counts == {"02": 1, "04": 1, "10": 2}
+
+
+def test_long_customer_names_are_cut_on_the_chart_axis_not_overlapped():
+    """Every customer keeps its label, cut to one width; the full name is in the tooltip and
+    in the table under the chart (the labels of ten long names overlapped and ran off the
+    chart's left edge)."""
+    shares = [
+        statistics.Share(str(n), f"C{n:05d} 华东汽车制造有限公司", 10 - n, 10.0, 10.0 * (n + 1))
+        for n in range(10)
+    ]
+    options = statistics.pareto_chart(shares, "客户抱怨")
+    labels = options["xAxis"]["axisLabel"]
+    assert options["xAxis"]["data"][0] == "C00000 华东汽车制造有限公司"
+    assert labels["interval"] == 0 and labels["overflow"] == "truncate" and labels["width"] <= 80
