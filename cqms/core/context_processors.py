@@ -27,8 +27,12 @@ def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"cqms_production": settings.PRODUCTION}
-    return {
-        "cqms_menu": visible_menu(user, request.path),
-        "cqms_production": settings.PRODUCTION,
-        "cqms_unread": UnreadNotifications(user),
-    }
+    # Kept on the request: a template rendered inside the page with the request (a table of
+    # django-tables2) runs every context processor again.
+    if (cached := getattr(request, "_cqms_shell", None)) is None:
+        cached = request._cqms_shell = {
+            "cqms_menu": visible_menu(user, request.path),
+            "cqms_production": settings.PRODUCTION,
+            "cqms_unread": UnreadNotifications(user),
+        }
+    return cached

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import reverse
 
 
@@ -34,6 +36,19 @@ class MenuSection:
 
 
 _sections: dict[str, MenuSection] = {}
+_urls: dict[str, str] = {}  # url name -> path: the menu's addresses never change while running
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting, **kwargs):
+    if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
+        _urls.clear()
+
+
+def _url(name: str) -> str:
+    if (url := _urls.get(name)) is None:
+        url = _urls[name] = reverse(name)
+    return url
 
 
 def section(key: str, label, order: int) -> MenuSection:
@@ -51,7 +66,7 @@ def visible_menu(user, path: str) -> list[dict]:
         for item in sec.items:
             if not item.allowed(user):
                 continue
-            url = reverse(item.url_name)
+            url = _url(item.url_name)
             prefixes = item.active_prefixes or (url,)
             active = url == path if url == "/" else any(path.startswith(p) for p in prefixes)
             items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
