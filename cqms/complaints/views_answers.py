@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from cqms.core.database import custom_plans
 from cqms.core.errors import BusinessRuleError
 from cqms.core.forms import apply_service
 from cqms.core.middleware import client_ip
@@ -423,6 +424,7 @@ def register_export(request):
 
 
 @permission_required("complaints.view_complaint", raise_exception=True)
+@custom_plans()  # filtered by customer and owner, as the register (ADR 0013)
 def tracking(request):
     """客户抱怨处理追踪一览表: every action of the open complaints."""
     filterset = sheets.TrackingFilter(

@@ -27,24 +27,31 @@ def test_statements_are_planned_for_their_parameters_inside_the_block_only():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_complaint_register_and_api_list_plan_for_their_parameters(
+def test_the_complaint_lists_plan_for_their_parameters(
     client, make_user, monkeypatch
 ):
-    """The register and the API list are the lists filtered by customer."""
+    """The register, the API list and the tracking list are the lists filtered by customer."""
     from cqms.complaints import api, views
+    from cqms.complaints import spreadsheets as sheets
 
     seen = []
-    original = views.ComplaintFilter.filter_queryset
 
-    def spy(self, queryset):
-        seen.append(plan_cache_mode() if connection.vendor == "postgresql" else "n/a")
-        return original(self, queryset)
+    def spying(filterset_class):
+        original = filterset_class.filter_queryset
 
-    monkeypatch.setattr(views.ComplaintFilter, "filter_queryset", spy)
+        def spy(self, queryset):
+            seen.append(plan_cache_mode() if connection.vendor == "postgresql" else "n/a")
+            return original(self, queryset)
+
+        monkeypatch.setattr(filterset_class, "filter_queryset", spy)
+
+    spying(views.ComplaintFilter)
+    spying(sheets.TrackingFilter)
     client.force_login(make_user("sales.li", roles=["salesperson"], department="sales"))
     assert client.get("/complaints/").status_code == 200
     assert client.get("/api/v1/complaints/").status_code == 200
-    assert len(seen) == 2 and api.ComplaintFilter is views.ComplaintFilter
+    assert client.get("/complaints/tracking/").status_code == 200
+    assert len(seen) == 3 and api.ComplaintFilter is views.ComplaintFilter
     assert set(seen) <= {"force_custom_plan", "n/a"}
 
 
