@@ -27,9 +27,7 @@ def test_statements_are_planned_for_their_parameters_inside_the_block_only():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_complaint_lists_plan_for_their_parameters(
-    client, make_user, monkeypatch
-):
+def test_the_complaint_lists_plan_for_their_parameters(client, make_user, monkeypatch):
     """The register, the API list and the tracking list are the lists filtered by customer."""
     from cqms.complaints import api, views
     from cqms.complaints import spreadsheets as sheets
