@@ -32,6 +32,8 @@ def _test_settings(settings, tmp_path):
         },
     }
     settings.FILES_DIR = tmp_path / "files"
+    # Every widget drawn in Python is compared with the template it replaces.
+    settings.FORM_RENDERER = "cqms.core.tests.support.CheckedFormRenderer"
     # Requests through the test client leave their language active in this thread.
     translation.activate(settings.LANGUAGE_CODE)
     yield

@@ -392,8 +392,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Forms and lists --------------------------------------------------------------------------
 
-# Project templates may override widget templates (cqms/templates/django/forms/).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Widgets drawn in Python where the templates cost most (core/renderers.py); project templates
+# may override widget templates (cqms/templates/django/forms/).
+FORM_RENDERER = "cqms.core.renderers.FormRenderer"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default: "example.com" means https://
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
