@@ -39,6 +39,14 @@ def draw_input(widget: dict) -> str:
     )
 
 
+def draw_textarea(widget: dict) -> str:
+    value = widget["value"]
+    return (
+        f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+        f"{conditional_escape(value) if value else ''}</textarea>"
+    )
+
+
 def draw_select(widget: dict) -> str:
     # cqms/templates/django/forms/widgets/select.html, line for line.
     parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
@@ -73,9 +81,13 @@ DRAWN = {
             "date",
             "datetime",
             "time",
+            "checkbox",
+            "color",
+            "file",
         )
     },
     f"{WIDGETS}select.html": draw_select,
+    f"{WIDGETS}textarea.html": draw_textarea,
 }
 
 

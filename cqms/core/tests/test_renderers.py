@@ -30,6 +30,9 @@ class Awkward(forms.Form):
             (gettext_lazy("Suppliers"), [(1, gettext_lazy("Phone")), (2, mark_safe("<i>2</i>"))]),
         ]
     )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    flag = forms.BooleanField()
+    photo = forms.FileField()
     many = forms.MultipleChoiceField(choices=[(1, "one"), (2, "two"), (3, "three")])
 
 
@@ -42,6 +45,8 @@ BOUND = {
     "hidden": "&amp;",
     "mail": "not an address",
     "choice": "2",
+    "note": "第一行\n<second> & line",
+    "flag": "on",
     "many": ["1", "3"],
 }
 
@@ -70,5 +75,5 @@ def test_the_suite_fails_on_a_widget_drawn_differently(monkeypatch):
 
 
 def test_other_templates_still_go_to_the_template_engine():
-    checkbox = forms.BooleanField().widget.render("flag", True, renderer=FormRenderer())
-    assert checkbox == '<input type="checkbox" name="flag" checked>'
+    radio = forms.RadioSelect(choices=[("a", "A")]).render("pick", "a", renderer=FormRenderer())
+    assert 'type="radio"' in radio and "checked" in radio
