@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.functional import lazystr
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
 
 from cqms.core.renderers import FormRenderer
 from cqms.core.tests.support import CheckedFormRenderer
@@ -22,12 +22,12 @@ class Awkward(forms.Form):
     moment = forms.DateTimeField()
     secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
     hidden = forms.CharField(widget=forms.HiddenInput)
-    mail = forms.EmailField(label=gettext_lazy("E-mail"))
+    mail = forms.EmailField(label=lazystr("E-mail"))
     choice = forms.ChoiceField(
         choices=[
             ("", "—"),
             ("a&b", 'A "and" <B>'),
-            (gettext_lazy("Suppliers"), [(1, gettext_lazy("Phone")), (2, mark_safe("<i>2</i>"))]),
+            (lazystr("Suppliers"), [(1, lazystr("Phone")), (2, mark_safe("<i>2</i>"))]),
         ]
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
