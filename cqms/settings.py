@@ -233,6 +233,9 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Permissions, roles and delegators kept between requests (organisation/access_cache.py): only
+# in a cache every process shares, or one process would miss another's change to access.
+ACCESS_CACHE = bool(REDIS_URL)
 
 Q_CLUSTER = {
     "name": "cqms",

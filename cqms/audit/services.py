@@ -22,6 +22,7 @@ from django.utils import timezone
 from cqms.core.context import current as current_context
 from cqms.core.errors import ConcurrentEditError
 
+from . import signals
 from .chain import GENESIS, compute_hash, key_id
 from .models import AuditEntry, ChainHead
 
@@ -259,6 +260,8 @@ def save_changes(
     if versioned:
         obj.version = expected_version + 1
     record(obj, action, actor=actor, changes=changes, reason=reason, on_behalf_of=on_behalf_of)
+    fields = [change["field"] for change in changes]
+    signals.changed.send(sender=obj.__class__, instance=obj, fields=fields)
     return changes
 
 

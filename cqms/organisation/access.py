@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from .access_cache import remembered
 from .models import Delegation, Department, Role
 
 SCOPE_WIDTH = {
@@ -33,27 +34,34 @@ def data_scope(user) -> str:
 
 
 def active_roles(user) -> dict[str, str]:
-    """The codes of the user's active roles with their data scopes, read once per request."""
-    cached = getattr(user, "_cqms_roles", None)
-    if cached is None:
-        cached = user._cqms_roles = dict(
-            user.roles.filter(is_active=True).values_list("code", "data_scope")
-        )
-    return cached
+    """The codes of the user's active roles with their data scopes: read once per request or,
+    with a shared cache, while access does not change (access_cache)."""
+    return remembered(
+        user,
+        "roles",
+        lambda: dict(user.roles.filter(is_active=True).values_list("code", "data_scope")),
+    )
 
 
 def acting_for(user) -> list:
     """The user and everyone who delegated their work to the user today."""
     cached = getattr(user, "_cqms_acting_for", None)
     if cached is None:
-        delegators = [
-            d.delegator
-            for d in Delegation.objects.active()
-            .filter(delegate=user, delegator__is_active=True)
-            .select_related("delegator")
-        ]
+        # Kept between requests as ids: the people themselves are read again only for the few
+        # who act for someone.
+        ids = remembered(user, "delegators", lambda: _delegator_ids(user))
+        people = type(user)._default_manager.in_bulk(ids) if ids else {}
+        delegators = [people[pk] for pk in ids if pk in people]
         cached = user._cqms_acting_for = [user, *delegators]
     return cached
+
+
+def _delegator_ids(user) -> list[int]:
+    return list(
+        Delegation.objects.active()
+        .filter(delegate=user, delegator__is_active=True)
+        .values_list("delegator_id", flat=True)
+    )
 
 
 def department_ids(department_id: int | None, *, with_descendants: bool) -> list[int]:

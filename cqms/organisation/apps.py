@@ -11,10 +11,12 @@ class OrganisationConfig(AppConfig):
 
         from cqms.core import menu, work
 
+        from . import access_cache
         from .defaults import ensure_defaults
         from .work import delegated_to_me
 
         post_migrate.connect(ensure_defaults, sender=self)
+        access_cache.connect()
         menu.add(
             "organisation",
             menu.MenuItem(_("Departments and people"), "organisation:chart", "diagram-3"),

@@ -5,6 +5,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 
+from .access_cache import remembered
+
 PERMISSION_NAME = ("content_type__app_label", "codename")
 
 
@@ -45,14 +47,19 @@ class CqmsBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            if user_obj.is_superuser:
-                rows = Permission.objects.values_list(*PERMISSION_NAME)
-            else:
-                own = self._get_user_permissions(user_obj).values_list(*PERMISSION_NAME)
-                of_roles = self._role_permissions(user_obj).values_list(*PERMISSION_NAME)
-                rows = own.order_by().union(of_roles.order_by())
-            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+            user_obj._perm_cache = remembered(
+                user_obj, "permissions", lambda: self._read_permissions(user_obj)
+            )
         return user_obj._perm_cache
+
+    def _read_permissions(self, user_obj) -> set[str]:
+        if user_obj.is_superuser:
+            rows = Permission.objects.values_list(*PERMISSION_NAME)
+        else:
+            own = self._get_user_permissions(user_obj).values_list(*PERMISSION_NAME)
+            of_roles = self._role_permissions(user_obj).values_list(*PERMISSION_NAME)
+            rows = own.order_by().union(of_roles.order_by())
+        return {f"{app}.{codename}" for app, codename in rows}
 
     def _get_group_permissions(self, user_obj):
         return self._role_permissions(user_obj).distinct()
