@@ -379,7 +379,8 @@ def capture(scenario, data, rng: random.Random, repeats: int, time_limit: float)
                 page.append((logged_sql, None))
                 continue
             sql, params, many = next(executed)
-            first_word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+            # A UNION starts with its first SELECT in parentheses (the permissions' on SQLite).
+            first_word = sql.lstrip(" \n(").split(None, 1)[0].upper() if sql.strip() else ""
             if not many and first_word in ("SELECT", "WITH", "SET"):
                 page.append((sql, params))
             else:
