@@ -28,7 +28,7 @@ TIMEOUT = 3600  # seconds; only to let unused entries go, correctness comes from
 def remembered(user, name: str, compute: Callable):
     """`compute()` for `user`, once per request (on the user object) and, with a shared cache,
     until access changes."""
-    entry = user.__dict__.get("_cqms_access")
+    entry = getattr(user, "_cqms_access", None)  # not __dict__: request.user is a lazy proxy
     if entry is None:
         key = _key(user) if settings.ACCESS_CACHE else None
         entry = user._cqms_access = {"key": key, "facts": cache.get(key, {}) if key else {}}

@@ -38,14 +38,19 @@ def access_queries(captured) -> list[str]:
     return [q["sql"] for q in captured if any(t in q["sql"] for t in ACCESS_TABLES)]
 
 
-def test_the_next_request_reads_no_access_rows(client, make_user):
+def test_the_next_request_reads_no_access_rows(client, make_user, monkeypatch):
     client.force_login(make_user("qe.cache", roles=["quality_engineer"], department="quality"))
     with CaptureQueriesContext(connection) as first:
         assert client.get(reverse("complaints:register")).status_code == 200
+    asked = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a: asked.append(key) or real_get(key, *a))
     with CaptureQueriesContext(connection) as second:
         assert client.get(reverse("complaints:register")).status_code == 200
     assert len(access_queries(first)) == 3  # permissions, roles, delegations
     assert access_queries(second) == []
+    # The stamp and the user's answers, once for the request (request.user is a lazy proxy).
+    assert len([key for key in asked if key.startswith("cqms:access")]) == 2
 
 
 def test_without_a_shared_cache_every_request_reads_them(settings, make_user):
