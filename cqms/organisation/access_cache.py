@@ -62,8 +62,9 @@ def _new_stamp() -> None:
     cache.set(STAMP, uuid.uuid4().hex, None)
 
 
-# Fields of a person that decide what they may do (a login only writes last_login).
-USER_FIELDS = {"is_active", "is_superuser", "department"}
+# A person's fields that the kept answers depend on: a superuser holds every permission, and
+# only active people delegate (a login writes last_login, a profile its name and phone).
+USER_FIELDS = {"is_active", "is_superuser"}
 
 
 def user_changed(sender, *, update_fields=None, fields=None, **kwargs):
