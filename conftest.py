@@ -34,6 +34,8 @@ def _test_settings(settings, tmp_path):
     settings.FILES_DIR = tmp_path / "files"
     # Every widget drawn in Python is compared with the template it replaces.
     settings.FORM_RENDERER = "cqms.core.tests.support.CheckedFormRenderer"
+    # ... and every field drawn in Python with the crispy-forms template it replaces.
+    settings.CQMS_CHECK_DRAWN_FIELDS = True
     # Requests through the test client leave their language active in this thread.
     translation.activate(settings.LANGUAGE_CODE)
     yield

@@ -14,7 +14,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 
-def _attrs(attrs: dict) -> str:
+def attributes(attrs: dict) -> str:
     # django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
     return "".join(
         f" {conditional_escape(name)}"
@@ -35,27 +35,27 @@ def draw_input(widget: dict) -> str:
     shown = "" if value is None else f' value="{conditional_escape(_text(value))}"'
     return (
         f'<input type="{conditional_escape(widget["type"])}" '
-        f'name="{conditional_escape(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+        f'name="{conditional_escape(widget["name"])}"{shown}{attributes(widget["attrs"])}>'
     )
 
 
 def draw_textarea(widget: dict) -> str:
     value = widget["value"]
     return (
-        f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+        f'<textarea name="{conditional_escape(widget["name"])}"{attributes(widget["attrs"])}>\n'
         f"{conditional_escape(value) if value else ''}</textarea>"
     )
 
 
 def draw_select(widget: dict) -> str:
     # cqms/templates/django/forms/widgets/select.html, line for line.
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{attributes(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
             parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
         parts.extend(
             f'\n  <option value="{conditional_escape(_text(option["value"]))}"'
-            f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+            f"{attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>"
             for option in options
         )
         if group_name:
