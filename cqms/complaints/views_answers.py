@@ -61,11 +61,7 @@ DOCUMENT_TO_PAGE = {"zh": "zh-hans", "en": "en"}
 def panel_context(request, complaint: Complaint) -> dict:
     """What the answers panel of the complaint page shows."""
     may_answer = answers.may_answer(request.user, complaint)
-    sent = list(
-        complaint.answers.defer("snapshot")
-        .select_related("sent_by", "sent_to", "verdict_by", "verdict_contact")
-        .order_by("version_number")
-    )
+    sent = selectors.answers_sent(complaint)
     pending = next(
         (a for a in sent if not a.verdict and complaint.status == Complaint.Status.ANSWERED),
         None,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cqms.complaints import answers
 from cqms.complaints.models import Answer, Complaint, VerdictLink
 
 from .answering import answerable, contact, send
@@ -63,6 +66,21 @@ def test_the_private_link_is_shown_once(client, ready, sales, customer):
     assert VerdictLink.objects.get().token_hash != token
     page = client.get(ready.get_absolute_url()).content.decode()
     assert token not in page
+
+
+def test_the_panel_names_who_sent_to_whom_and_who_recorded_the_verdict(
+    client, ready, sales, customer
+):
+    buyer, engineer = contact(customer, sales, name="赵采购"), contact(customer, sales, name="钱工")
+    answer = send(ready, sales, contact=buyer)
+    answers.record_verdict(answer, accepted=True, actor=sales, contact=engineer)
+    client.force_login(sales)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(ready.get_absolute_url()).content.decode()
+    row = html[html.index('data-answer-version="1"') :]
+    assert html.count(str(sales)) >= 2 and "赵采购" in row and "钱工" in row
+    reads = [q["sql"] for q in page.captured_queries if "complaints_answer" in q["sql"]]
+    assert len(reads) == 1 and "JOIN" not in reads[0]  # the people in one more read each
 
 
 def test_staff_record_a_rejection_and_land_on_the_reopened_case(client, ready, sales):
