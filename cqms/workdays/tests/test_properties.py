@@ -108,3 +108,35 @@ def test_working_time_between_is_antisymmetric_and_never_more_than_real_time(cal
     forward = d.working_time_between(cal, a, b)
     assert forward == -d.working_time_between(cal, b, a)
     assert abs(forward) <= abs(b - a)
+
+
+def walked(cal: d.WorkCalendar, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+    """Working time from a to b (a <= b), day by day: what `working_time_between` computes
+    without walking the whole days between."""
+    first, last = (moment.astimezone(SHANGHAI).replace(tzinfo=None) for moment in (a, b))
+    total, day = dt.timedelta(0), first.date()
+    while day <= last.date():
+        for start, end in cal.periods_on(day):
+            begin = max(dt.datetime.combine(day, start), first)
+            end = min(dt.datetime.combine(day, end), last)
+            total += max(end - begin, dt.timedelta(0))
+        day += dt.timedelta(days=1)
+    return total
+
+
+@st.composite
+def calendars_with_short_days(draw) -> d.WorkCalendar:
+    """Holidays, adjusted working days and days with hours of their own, over three years."""
+    hours = draw(periods())
+    weekdays = draw(st.frozensets(st.integers(0, 6), min_size=1))
+    days = st.dates(FIRST - dt.timedelta(days=800), LAST + dt.timedelta(days=90))
+    kinds = st.one_of(st.none(), st.just(hours), periods())
+    exceptions = draw(st.dictionaries(days, kinds, max_size=120))
+    return d.WorkCalendar(weekdays=weekdays, periods=hours, exceptions=exceptions, tz=SHANGHAI)
+
+
+@EXAMPLES
+@given(calendars_with_short_days(), starts, st.integers(0, 3 * 365 * 24 * 60))
+def test_working_time_between_is_the_sum_over_the_days(cal, end, minutes):
+    start = end - dt.timedelta(minutes=minutes)
+    assert d.working_time_between(cal, start, end) == walked(cal, start, end)
