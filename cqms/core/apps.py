@@ -7,7 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        import django_filters.fields
         from django.db.models.signals import post_migrate
+        from django.forms import ModelChoiceField
 
         from . import (
             checks,  # noqa: F401  (registers the system checks)
@@ -15,11 +17,21 @@ class CoreConfig(AppConfig):
             menu,
         )
         from .database import after_migrate
+        from .forms import ChoicesInOneRead
 
         menu.section("work", _("Work"), 10)
         menu.section("customers", _("Customers"), 20)
         menu.section("organisation", _("Organisation"), 80)
         menu.section("system", _("System"), 90)
         menu.add("work", menu.MenuItem(_("My work"), "home", "house"))
+        # The documented hook for the choices of model selects, set for all of them (Django's
+        # multiple choice field inherits it, django-filter's two set their own): see
+        # ChoicesInOneRead.
+        for field_class in (
+            ModelChoiceField,
+            django_filters.fields.ModelChoiceField,
+            django_filters.fields.ModelMultipleChoiceField,
+        ):
+            field_class.iterator = ChoicesInOneRead
         # Connected to the last app, so it runs when every table exists.
         post_migrate.connect(after_migrate, sender=list(self.apps.get_app_configs())[-1])
