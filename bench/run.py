@@ -495,17 +495,18 @@ def machine(server: Server, concurrency: int) -> dict:
 
 
 def data_counts() -> dict:
+    from bench.seed_worked import seeded_complaints, worked_complaints
     from cqms.audit.models import AuditEntry
     from cqms.clocks.models import Clock
-    from cqms.complaints.models import Complaint
     from cqms.customers.models import Address, Contact, Customer
 
     return {
         "customers": Customer.objects.count(),
         "contacts": Contact.objects.count(),
         "addresses": Address.objects.count(),
-        "complaints": Complaint.objects.filter(revision=0).count(),
-        "reopenings": Complaint.objects.filter(revision__gt=0).count(),
+        "complaints": seeded_complaints().filter(revision=0).count(),
+        "reopenings": seeded_complaints().filter(revision__gt=0).count(),
+        "worked": worked_complaints().count(),
         "clocks": Clock.objects.count(),
         "audit_entries": AuditEntry.objects.count(),
     }
@@ -514,13 +515,19 @@ def data_counts() -> dict:
 def complaint_count() -> int:
     from django.db import DatabaseError, connection
 
-    from cqms.complaints.models import Complaint
+    from bench.seed_worked import seeded_complaints
 
     try:
-        return Complaint.objects.filter(revision=0).count()
+        return seeded_complaints().filter(revision=0).count()
     except DatabaseError:
         connection.close()
         return 0
+
+
+def worked_count() -> int:
+    from bench.seed_worked import worked_complaints
+
+    return worked_complaints().count()
 
 
 def customer_count() -> int:
@@ -604,7 +611,8 @@ def machine_lines(info: dict) -> list[str]:
         f"Server: {info['server']}; clients: {info['clients']}",
         f"Data: {data['customers']:,} customers, {data['contacts']:,} contacts, "
         f"{data['addresses']:,} addresses, {data['complaints']:,} complaints and "
-        f"{data['reopenings']:,} reopenings with {data['clocks']:,} clocks, "
+        f"{data['reopenings']:,} reopenings, {data['worked']:,} worked complaints (with their "
+        f"reopenings), {data['clocks']:,} clocks, "
         f"{data['audit_entries']:,} audit entries; "
         f"opening a database connection takes {info['connect_ms']:.2f} ms",
     ]
@@ -732,6 +740,21 @@ def run(args: argparse.Namespace) -> int:
         )
         if seeded.returncode:
             raise common.BenchError("seeding failed (see above)")
+    if any(s.needs_worked for s in chosen) and not worked_count():
+        from django.db import connection
+
+        connection.close()
+        worked = subprocess.run(
+            [
+                sys.executable,
+                str(common.ROOT / "bench" / "seed.py"),
+                *("--customers", str(target), "--complaints", str(complaint_count())),
+                *("--worked", "1", "--data-dir", str(data_dir)),
+            ],
+            check=False,
+        )
+        if worked.returncode:
+            raise common.BenchError("working the demo's complaints failed (see above)")
 
     rng = random.Random(2026)
     prepared = {scenario.name: scenario.prepare() for scenario in chosen}

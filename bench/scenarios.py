@@ -27,6 +27,8 @@ class Scenario:
     sql_samples: int = 1
     # The page shows complaints: run.py seeds some when the database has none.
     needs_complaints: bool = False
+    # ... worked complaints (bench/seed_worked.py): run.py works one round when there are none.
+    needs_worked: bool = False
 
 
 SCENARIOS: list[Scenario] = []
@@ -141,6 +143,19 @@ def sample_complaints(size: int = 2000) -> list[tuple[str, int]]:
     return rng.sample(rows, min(size, len(rows)))
 
 
+def sample_worked() -> list[str]:
+    """The numbers of the worked complaints (bench/seed_worked.py)."""
+    from bench.seed_worked import worked_complaints
+
+    numbers = list(worked_complaints().order_by("pk").values_list("number", flat=True))
+    if not numbers:
+        raise common.BenchError(
+            "the benchmark database has no worked complaints: run bench/seed.py with the same "
+            "--customers and --complaints and --worked 20 (20 rounds, as in the closing notes)"
+        )
+    return numbers
+
+
 register(
     Scenario(
         "complaint-register-filtered",
@@ -164,6 +179,19 @@ register(
         prepare=sample_complaints,
         sql_samples=10,
         needs_complaints=True,
+    )
+)
+register(
+    Scenario(
+        "complaint-detail-worked",
+        "complaint page of a random worked complaint (the demo's cases, in every state of the "
+        "8D, with rows, evidence, answers, approvals and signatures), administrator",
+        common.ADMIN,
+        lambda rng, data: f"/complaints/{rng.choice(data)}/",
+        prepare=sample_worked,
+        sql_samples=10,
+        needs_complaints=True,
+        needs_worked=True,
     )
 )
 register(

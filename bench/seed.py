@@ -235,6 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also seed this many complaints with their clocks (default 0; 1,000,000 for the "
         "complaint scenarios)",
     )
+    parser.add_argument(
+        "--worked",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="then work the demo's twelve complaint cases this many times over seeded customers "
+        "(8D, answers, approvals; for complaint-detail-worked; 20 in the closing notes)",
+    )
     parser.add_argument("--reset", action="store_true", help="drop all tables and start again")
     parser.add_argument(
         "--data-dir",
@@ -249,16 +257,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--complaints must be between 0 and 10,000,000")
     try:
         common.setup_django(args.data_dir.resolve())
-        return seed(args.customers, reset=args.reset, complaints=args.complaints)
+        return seed(
+            args.customers, reset=args.reset, complaints=args.complaints, worked=args.worked
+        )
     except common.BenchError as error:
         print(f"bench/seed.py: {error}", file=sys.stderr)
         return 2
 
 
-def seed(count: int, *, reset: bool, complaints: int = 0) -> int:
+def seed(count: int, *, reset: bool, complaints: int = 0, worked: int = 0) -> int:
     from django.core.management import call_command
 
-    from cqms.complaints.models import Complaint
     from cqms.customers.models import Customer
 
     started = time.monotonic()
@@ -283,9 +292,10 @@ def seed(count: int, *, reset: bool, complaints: int = 0) -> int:
         report(started)
     if complaints:
         from bench.seed_complaints import ensure_quality_users, seed_complaints
+        from bench.seed_worked import seeded_complaints
 
         quality = ensure_quality_users()
-        existing = Complaint.objects.filter(revision=0).count()
+        existing = seeded_complaints().filter(revision=0).count()
         if existing == complaints:
             print(f"It already holds {complaints:,} complaints: nothing to seed.")
         elif existing:
@@ -299,6 +309,10 @@ def seed(count: int, *, reset: bool, complaints: int = 0) -> int:
             seed_complaints(complaints, users, quality)
             analyze()
             report_complaints(started)
+    if worked:
+        from bench.seed_worked import seed_worked
+
+        seed_worked(worked)
     return 0
 
 
