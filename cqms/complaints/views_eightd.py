@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cqms.approvals import selectors as approval_selectors
 from cqms.core.errors import BusinessRuleError
@@ -38,6 +38,7 @@ from .models import Action, Complaint, EightDStep, QualityInvestigation, Step
 
 CARD = "complaints/eightd/card.html"
 STEP_PAGE = "complaints/eightd/step_page.html"
+ROW_PAGE = "complaints/eightd/row_page.html"
 BADGE = {
     EightDStep.Status.NOT_STARTED: "secondary",
     EightDStep.Status.IN_PROGRESS: "primary",
@@ -62,7 +63,8 @@ class Section:
     kind: str
     template: str
     rows: list = field(default_factory=list)  # (row, edit form or None)
-    add_form: object = None
+    add_form: object = None  # only to show a refused addition; the form comes on request
+    can_add: bool = False
     grid: list = field(default_factory=list)  # forms of a grid (containment, documents)
     editable: bool = False
     title: str = ""
@@ -246,9 +248,9 @@ def _section(ctx: Context, step: str, name: str, overrides: dict, *, forms: bool
         editable=editable,
         title=str(eightd.ROWS[kind].label),
     )
-    form_class = row_form_class(kind, step)
     rows = ctx.rows.of(kind)
     if kind in ("containment", "document"):
+        form_class = row_form_class(kind, step)
         grid = overrides.get(f"{kind}:grid")
         if grid is None and editable:
             grid = [
@@ -258,23 +260,13 @@ def _section(ctx: Context, step: str, name: str, overrides: dict, *, forms: bool
         section.grid = grid or []
         section.rows = [(row, None) for row in rows]
     else:
-        section.rows = [
-            (
-                row,
-                overrides.get(f"{kind}:{row.pk}")
-                or (
-                    form_class(instance=row, prefix=f"{kind}-{row.pk}", complaint=ctx.complaint)
-                    if editable
-                    else None
-                ),
-            )
-            for row in rows
-        ]
+        # A row's edit form comes when its edit button is used (`edit_row`, GET), unless it
+        # is shown again with the errors of a save: drawing every row's form on every view
+        # made a complaint in analysis a third slower.
+        section.rows = [(row, overrides.get(f"{kind}:{row.pk}")) for row in rows]
     adds = kind not in ("document",) and not (kind == "corrective" and step == Step.D6)
-    if editable and adds:
-        section.add_form = overrides.get(f"{kind}:add") or form_class(
-            prefix=f"{kind}-new", complaint=ctx.complaint
-        )
+    section.can_add = editable and adds
+    section.add_form = overrides.get(f"{kind}:add") if section.can_add else None
     return section
 
 
@@ -534,7 +526,7 @@ def _message(error) -> str:
 
 
 def _card_step(request, kind: str) -> str:
-    step = request.POST.get("card", "")
+    step = (request.POST if request.method == "POST" else request.GET).get("card", "")
     return step if step in Step.values else eightd.ROWS[kind].step
 
 
@@ -544,12 +536,16 @@ def _kind(kind: str) -> str:
     return kind
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def add_row(request, number: str, kind: str):
     complaint = _complaint(request, number)
     kind = _kind(kind)
     _require_worker(request, complaint)
     step = _card_step(request, kind)
+    if request.method == "GET":
+        form = row_form_class(kind, step)(prefix=f"{kind}-new", complaint=complaint)
+        url = reverse("complaints:eightd_row_add", args=[complaint.number, kind])
+        return _row_form(request, complaint, step, form, url, adding=True)
     form = row_form_class(kind, step)(request.POST, prefix=f"{kind}-new", complaint=complaint)
     if form.is_valid():
         call = lambda: eightd.add_row(complaint, kind, form.values(), actor=request.user)  # noqa: E731
@@ -563,13 +559,19 @@ def add_row(request, number: str, kind: str):
     return _card_response(request, complaint, step, **{f"{kind}:add": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def edit_row(request, number: str, kind: str, pk: int):
     complaint = _complaint(request, number)
     kind = _kind(kind)
     row = _row_or_404(complaint, kind, pk)
     _require_worker(request, complaint)
     step = _card_step(request, kind)
+    if request.method == "GET":
+        form = row_form_class(kind, step)(
+            instance=row, prefix=f"{kind}-{row.pk}", complaint=complaint
+        )
+        url = reverse("complaints:eightd_row_edit", args=[complaint.number, kind, row.pk])
+        return _row_form(request, complaint, step, form, url, adding=False)
     form = row_form_class(kind, step)(
         request.POST, instance=row, prefix=f"{kind}-{row.pk}", complaint=complaint
     )
@@ -608,6 +610,23 @@ def delete_row(request, number: str, kind: str, pk: int):
         step,
         message=_("The %(row)s was removed.") % {"row": eightd.ROWS[kind].label},
     )
+
+
+def _row_form(request, complaint: Complaint, step: str, form, url: str, *, adding: bool):
+    """A row's add or edit form: alone for htmx (the complaint page loads it when its button
+    or panel is used), else on a page of its own. It posts to `add_row` / `edit_row`, which
+    answer with the step's card."""
+    if not complaint.is_open:
+        raise Http404
+    context = {
+        "complaint": complaint,
+        "card": {"step": step, "label": Step(step).label},
+        "form": form,
+        "url": url,
+        "label": _("Add") if adding else _("Save"),
+    }
+    template = "complaints/eightd/_row_form.html" if request.htmx else ROW_PAGE
+    return render(request, template, context)
 
 
 def _row_or_404(complaint: Complaint, kind: str, pk: int):

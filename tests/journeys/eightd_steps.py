@@ -113,7 +113,8 @@ def add_row(page, step: str, kind: str, values: dict, *, owner: str | None = Non
     """Add one row (team member, root cause, action …) through the card's inline form; a
     `why_chain` value is a list, one input per why; `owner` is picked in the user picker."""
     section = card(page, step).locator(f"[data-add={kind}]")
-    section.locator("summary").click()
+    if not section.evaluate("panel => panel.open"):
+        section.locator("summary").click()  # its form comes when the panel opens
     for name, value in values.items():
         field = section.locator(f"[name='{kind}-new-{name}']")
         if name == "why_chain":
@@ -227,7 +228,10 @@ def d4_root_causes(page) -> None:
 
 def d5_corrective_actions(page, *, due: str) -> None:
     """D5: one corrective action per verified root cause, owned by qe.zhao."""
-    causes = card(page, "d5").locator("[name='corrective-new-root_cause'] option")
+    panel = card(page, "d5").locator("[data-add=corrective]")
+    panel.locator("summary").click()
+    causes = panel.locator("[name='corrective-new-root_cause'] option")
+    expect(causes.first).to_be_attached()
     for value in [causes.nth(i).get_attribute("value") for i in range(causes.count())]:
         if value:
             add_row(

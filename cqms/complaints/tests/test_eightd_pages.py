@@ -257,8 +257,11 @@ def test_a_root_cause_is_entered_with_its_5_why_chain(client, complaint, quality
     cause = complaint.root_causes.get()
     assert cause.why_chain == ["为什么划伤", "为什么接触", "为什么磨损"] and cause.verified
     html = client.get(complaint.get_absolute_url()).content.decode()
-    assert "为什么磨损" in html  # the page shows the chain; its form opens with the card
-    html = client.get(url("eightd_step", complaint, step="d4"), **HX).content.decode()
+    assert "为什么磨损" in html  # the page shows the chain
+    edit = url("eightd_row_edit", complaint, kind="root_cause", pk=cause.pk) + "?card=d4"
+    card = client.get(url("eightd_step", complaint, step="d4"), **HX).content.decode()
+    assert f'hx-get="{edit}"' in card and "data-why-chain" not in card  # the form on request
+    html = client.get(edit, **HX).content.decode()
     assert "data-why-chain" in html and 'value="为什么磨损"' in html
 
 
@@ -439,3 +442,55 @@ def test_the_complaint_page_reads_nothing_twice(client, complaint, quality, memb
     with CaptureQueriesContext(connection) as page:
         assert client.get(complaint.get_absolute_url()).status_code == 200
     assert repeated(page) == []
+
+
+def test_a_rows_edit_and_add_forms_come_when_their_button_or_panel_is_used(
+    client, complaint, quality, member
+):
+    f.acknowledged(complaint, quality)
+    f.fill_d1(complaint, quality, member)
+    row = complaint.team.order_by("pk").first()
+    edit = url("eightd_row_edit", complaint, kind="team", pk=row.pk) + "?card=d1"
+    add = url("eightd_row_add", complaint, kind="team") + "?card=d1"
+    client.force_login(quality)
+    card = client.get(url("eightd_step", complaint, step="d1"), **HX).content.decode()
+    assert f'hx-get="{edit}"' in card and f'hx-get="{add}"' in card
+    assert f'name="team-{row.pk}-role"' not in card and 'name="team-new-role"' not in card
+    fragment = client.get(edit, **HX).content.decode()
+    assert f'name="team-{row.pk}-role"' in fragment and "<html" not in fragment
+    assert 'hx-target="#step-d1"' in fragment  # the saved row comes back in its card
+    page = client.get(edit).content.decode()  # without JavaScript: a page of its own
+    assert f'name="team-{row.pk}-role"' in page and "<html" in page
+    assert 'name="team-new-role"' in client.get(add, **HX).content.decode()
+
+
+def test_a_refused_row_comes_back_with_its_form_open(client, complaint, quality, member):
+    f.acknowledged(complaint, quality)
+    f.fill_d1(complaint, quality, member)
+    row = complaint.team.order_by("pk").first()
+    client.force_login(quality)
+    response = client.post(
+        url("eightd_row_edit", complaint, kind="team", pk=row.pk),
+        {"card": "d1", f"team-{row.pk}-version": "1", f"team-{row.pk}-role": "nonsense"},
+        **HX,
+    )
+    html = response.content.decode()
+    assert f'id="edit-team-{row.pk}"' in html and 'class="collapse show"' in html
+    assert f'name="team-{row.pk}-role"' in html and "is-invalid" in html
+
+
+def test_row_forms_are_for_those_who_work_on_an_open_complaint(
+    client, complaint, quality, member, sales, make_user
+):
+    f.acknowledged(complaint, quality)
+    f.fill_d1(complaint, quality, member)
+    row = complaint.team.order_by("pk").first()
+    edit = url("eightd_row_edit", complaint, kind="team", pk=row.pk) + "?card=d1"
+    client.force_login(sales)  # registered it and sees it; quality works on the 8D
+    assert client.get(edit, **HX).status_code == 403
+    client.force_login(make_user("sales.other", roles=["salesperson"], department="sales"))
+    assert client.get(edit, **HX).status_code == 404  # outside the data scope
+    qm = make_user("qm.wang", roles=["quality_manager"], department="quality")
+    services.cancel(complaint, reason="客户撤回", actor=qm)
+    client.force_login(qm)
+    assert client.get(edit, **HX).status_code in (403, 404)  # nobody works on it any more
