@@ -103,12 +103,32 @@ def pending_tasks(instance: ApprovalInstance) -> list[ApprovalTask]:
     )
 
 
-def flow_steps(instance: ApprovalInstance) -> list[dict]:
+def route_tasks(instances: list[ApprovalInstance]) -> dict[int, list[ApprovalTask]]:
+    """The tasks of several approvals in one query, by approval, in route order: a record's
+    panel showed each approval's route and waiting tasks with two queries an approval."""
+    tasks: dict[int, list[ApprovalTask]] = {instance.pk: [] for instance in instances}
+    for task in (
+        ApprovalTask.objects.filter(instance__in=instances)
+        .select_related("assignee", "acted_by")
+        .order_by("step", "visit", "seq", "pk")
+    ):
+        tasks[task.instance_id].append(task)
+    return tasks
+
+
+def waiting_among(tasks: list[ApprovalTask]) -> list[ApprovalTask]:
+    """`pending_tasks` of an approval whose tasks are loaded (`route_tasks`)."""
+    return sorted((task for task in tasks if task.status == Status.PENDING), key=lambda t: t.pk)
+
+
+def flow_steps(
+    instance: ApprovalInstance, *, tasks: list[ApprovalTask] | None = None
+) -> list[dict]:
     """The route of an approval for its page: each node with its tasks (every visit, so
-    returns stay visible), its state and, for nodes not reached yet, who would approve."""
-    tasks = list(
-        instance.tasks.select_related("assignee", "acted_by").order_by("step", "visit", "seq", "pk")
-    )
+    returns stay visible), its state and, for nodes not reached yet, who would approve.
+    `tasks`: the approval's tasks in route order, when loaded already (`route_tasks`)."""
+    if tasks is None:
+        tasks = route_tasks([instance])[instance.pk]
     running = instance.status == ApprovalInstance.Status.RUNNING
     definition = registry.get(instance.kind) if registry.is_registered(instance.kind) else None
     record = None

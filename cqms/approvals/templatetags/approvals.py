@@ -22,13 +22,15 @@ def approval_panel(context, record, instances=None):
     entries = []
     if instances is None:
         instances = selectors.instances_for(record).order_by("-started_at", "-pk")[:SHOWN]
-    for instance in instances[:SHOWN]:
-        waiting = selectors.pending_tasks(instance)
+    shown = list(instances[:SHOWN])
+    tasks = selectors.route_tasks(shown) if shown else {}
+    for instance in shown:
+        waiting = selectors.waiting_among(tasks[instance.pk])
         entries.append(
             {
                 "instance": instance,
                 "label": selectors.kind_label(instance.kind),
-                "steps": selectors.flow_steps(instance),
+                "steps": selectors.flow_steps(instance, tasks=tasks[instance.pk]),
                 "next": waiting,
                 "my_tasks": [t for t in waiting if t.assignee_id in people],
             }

@@ -202,3 +202,25 @@ def test_the_record_panel_offers_only_kinds_that_allow_it(rf, use_flow, people, 
         registry.unregister("tests.own_pages_only")
     assert f'data-start-approval="{KIND}"' in html
     assert "tests.own_pages_only" not in html
+
+
+def test_the_record_panel_reads_the_tasks_of_all_its_approvals_at_once(
+    rf, instance, people, customer
+):
+    from django.db import connection
+    from django.template import Context, Template
+    from django.test.utils import CaptureQueriesContext
+
+    services.withdraw(instance, actor=people["requester"], reason="重新提交")
+    again = services.start(KIND, customer, actor=people["requester"])
+    request = rf.get("/")
+    request.user = people["requester"]
+    with CaptureQueriesContext(connection) as queries:
+        html = Template("{% load approvals %}{% approval_panel record %}").render(
+            Context({"request": request, "record": customer, "csrf_token": "t"})
+        )
+    reads = [q["sql"] for q in queries.captured_queries if "approvals_approvaltask" in q["sql"]]
+    assert len(reads) == 1  # two approvals, one read of their tasks
+    assert f'data-approval="{instance.pk}"' in html and f'data-approval="{again.pk}"' in html
+    for task in (instance.tasks.get(), again.tasks.get()):  # each route shows its own task
+        assert f'data-task="{task.pk}" data-task-status="{task.status}"' in html
