@@ -262,7 +262,7 @@ def _section(ctx: Context, step: str, name: str, overrides: dict, *, forms: bool
     else:
         # A row's edit form comes when its edit button is used (`edit_row`, GET), unless it
         # is shown again with the errors of a save: drawing every row's form on every view
-        # made a complaint in analysis a third slower.
+        # made a complaint in analysis a fifth slower.
         section.rows = [(row, overrides.get(f"{kind}:{row.pk}")) for row in rows]
     adds = kind not in ("document",) and not (kind == "corrective" and step == Step.D6)
     section.can_add = editable and adds

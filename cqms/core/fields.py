@@ -4,9 +4,9 @@
 some forty tags and three nested includes to draw a label, the widget and its messages. That was
 0.4 ms a field, about 4 ms of an open complaint's page (its current 8D step and evidence form).
 `cqms/templates/bootstrap5/field.html` calls `draw` first and falls back to crispy's template for
-what is not drawn here (checkboxes, radio and multiple choices, files, composite widgets,
-horizontal forms, inline help). The test suite compares both on every field it draws
-(conftest.py), as HTML: crispy's own whitespace is not part of the markup.
+what is not drawn here (checkboxes, radio and multiple choices, a file input showing a stored
+file, composite widgets, horizontal forms, inline help). The test suite compares both on every
+field it draws (conftest.py), as HTML: crispy's own whitespace is not part of the markup.
 """
 
 from __future__ import annotations
