@@ -96,10 +96,11 @@ class WorkCalendar:
         normal_days = weeks * len(self.weekdays) + sum(
             (first.weekday() + offset) % 7 in self.weekdays for offset in range(rest)
         )
-        total = _length(self.periods) * normal_days
+        normal_day = _length(self.periods)
+        total = normal_day * normal_days
         dates = self._exception_dates
         for day in dates[bisect.bisect_left(dates, first) : bisect.bisect_right(dates, last)]:
-            normal = _length(self.periods) if day.weekday() in self.weekdays else dt.timedelta(0)
+            normal = normal_day if day.weekday() in self.weekdays else dt.timedelta(0)
             total += _length(self.exceptions[day] or ()) - normal
         return total
 

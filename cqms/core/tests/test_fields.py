@@ -57,7 +57,7 @@ def crispy_only(source: str, monkeypatch, **context) -> str:
 
 
 @pytest.mark.parametrize("data", [None, BOUND], ids=["unbound", "bound"])
-def test_fields_drawn_in_python_are_cripsys_html(data, monkeypatch, settings):
+def test_fields_drawn_in_python_are_crispys_html(data, monkeypatch, settings):
     settings.CQMS_CHECK_DRAWN_FIELDS = False  # compared here, not by the suite's check
     drawn, drawing = [], fields.draw
 
