@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test setup assets messages makemessages demo lint fmt bench clean-data prerequisites
+.PHONY: run test setup assets messages makemessages demo lint fmt bench lock prerequisites
 
 run: setup
 	$(PY) manage.py migrate --no-input -v0
@@ -22,12 +22,22 @@ setup: prerequisites $(VENV)/.installed assets messages
 
 prerequisites:
 	@command -v $(PYTHON) >/dev/null || { echo "CQMS needs Python 3.11 or newer ($(PYTHON))."; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "CQMS needs Python's venv module (apt install python3-venv)."; exit 1; }
 	@command -v npm >/dev/null || { echo "CQMS needs Node.js with npm to install its front-end files (apt install nodejs npm)."; exit 1; }
 	@command -v msgfmt >/dev/null || { echo "CQMS needs GNU gettext to compile its translations (apt install gettext)."; exit 1; }
+	@$(PYTHON) -c 'import ctypes.util as u, sys; sys.exit(not u.find_library("pangoft2-1.0"))' \
+	  || { echo "CQMS needs Pango to draw PDF reports (apt install libpango-1.0-0 libpangoft2-1.0-0)."; exit 1; }
+	@$(PYTHON) -c 'import ctypes.util as u, sys; sys.exit(not u.find_library("harfbuzz-subset"))' \
+	  || { echo "CQMS needs HarfBuzz's subsetter to embed fonts in PDF reports quickly (apt install libharfbuzz-subset0)."; exit 1; }
+	@{ fc-list :lang=zh family 2>/dev/null; find /usr/share/fonts /usr/local/share/fonts -iname '*cjk*' 2>/dev/null; } | grep -q . \
+	  || { echo "CQMS needs a Chinese font for PDF reports (apt install fonts-noto-cjk)."; exit 1; }
 
+# The lock is installed as it stands, without resolving anything (--no-deps): a new upstream
+# release cannot change or break it. pip check then proves the lock is complete (ADR 0001).
 $(VENV)/.installed: requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps --require-hashes -r requirements/dev.txt
+	$(BIN)/pip check --disable-pip-version-check
 	@touch $@
 
 node_modules/.package-lock.json: package-lock.json
@@ -54,6 +64,11 @@ lint: setup
 fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Regenerate both lock files after changing pyproject.toml (keeps other pins; add --upgrade to move them).
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements/base.txt $(LOCK_ARGS)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements/dev.txt $(LOCK_ARGS)
 
 bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)

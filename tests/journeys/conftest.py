@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
+
+# Journeys wait for conditions, never for fixed times. The limits are for a busy two-core machine
+# (the suite's other processes, PostgreSQL and a PDF being drawn at once), not an idle one.
+ACTION_TIMEOUT_MS = 30_000
+SLOW_TIMEOUT_MS = 120_000  # PDF and Excel downloads, background jobs
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,25 +37,28 @@ def browser(chromium_path, monkeypatch):
         browser.close()
 
 
+def new_page(browser, **options):
+    """A page in a browser context of its own (own cookies) that asks for Chinese, as factory
+    PCs do; desktop-sized unless options say otherwise."""
+    context = browser.new_context(
+        **{"locale": "zh-CN", "viewport": {"width": 1366, "height": 900}, **options}
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context.new_page()
+
+
 @pytest.fixture
 def page(browser):
-    """A desktop-sized page whose browser asks for Chinese, as factory PCs do."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(
-        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 def log_in(page, base_url: str, username: str, password: str = "Correct-Horse-42") -> None:
