@@ -255,3 +255,38 @@ def test_every_page_has_content_for_the_demo_users(demo, client, username):
             .first()
         )
         assert action.complaint.number in home  # "My complaint actions"
+
+
+@pytest.mark.parametrize("username", ["qm", "admin"])
+def test_the_audit_trail_shows_every_demo_entry_with_a_link_to_its_record(demo, client, username):
+    """Every kind of entry the demo writes is drawn on the whole-trail page, page after page,
+    each linked to the page of the record it belongs to."""
+    client.force_login(User.objects.get(username=username))
+    pages = {"complaints.complaint": Complaint, "customers.customer": Customer}
+    shown, linked, before = set(), set(), None
+    while True:
+        response = client.get(reverse("audit:trail"), {"before": before} if before else {})
+        assert response.status_code == 200
+        for item in response.context["entries"]:
+            entry = item["entry"]
+            shown.add(entry.pk)
+            if entry.root_type in pages:
+                record = pages[entry.root_type].objects.get(pk=entry.root_id)
+                assert item["url"] == record.get_absolute_url(), entry
+                assert f'href="{item["url"]}"' in response.content.decode()
+                linked.add(entry.root_type)
+        before = response.context["next_before"]
+        if not before:
+            break
+    assert shown == set(AuditEntry.objects.values_list("pk", flat=True))
+    assert linked == set(pages)
+
+
+def test_every_record_history_of_the_demo_renders(demo, client):
+    client.force_login(User.objects.get(username="admin"))
+    for complaint in Complaint.objects.all():
+        response = client.get(reverse("complaints:history", args=[complaint.number]))
+        assert response.status_code == 200 and "data-audit-id" in response.content.decode()
+    for customer in Customer.objects.all():
+        response = client.get(reverse("customers:history", args=[customer.pk]))
+        assert response.status_code == 200

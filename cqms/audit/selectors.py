@@ -52,6 +52,30 @@ def describe(entry: AuditEntry) -> dict:
     }
 
 
+def describe_trail(entries: list[AuditEntry]) -> list[dict]:
+    """Entries for the whole-trail page: each also names its record's kind and links to the page
+    of the record it belongs to (the roots are read in one query per record type)."""
+    roots: dict[str, set[str]] = {}
+    for entry in entries:
+        roots.setdefault(entry.root_type, set()).add(entry.root_id)
+    urls = {}
+    for root_type, ids in roots.items():
+        model = _model(root_type)
+        if model is None or not hasattr(model, "get_absolute_url"):
+            continue
+        keys = [model._meta.pk.to_python(pk) for pk in ids]
+        for pk, record in model._default_manager.in_bulk(keys).items():
+            urls[root_type, str(pk)] = record.get_absolute_url()
+    described = []
+    for entry in entries:
+        model = _model(entry.record_type)
+        item = describe(entry)
+        item["kind"] = model._meta.verbose_name if model else entry.record_type
+        item["url"] = urls.get((entry.root_type, entry.root_id), "")
+        described.append(item)
+    return described
+
+
 def _model(record_type: str):
     try:
         return apps.get_model(record_type)

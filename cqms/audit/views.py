@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from cqms.jobs.services import start_job
 
 from .filters import AuditFilter
-from .selectors import can_review, describe
+from .selectors import can_review, describe_trail
 
 PAGE_SIZE = 50
 
@@ -33,7 +33,7 @@ def trail(request):
         "audit/trail.html",
         {
             "filter": filterset,
-            "entries": [describe(entry, link=True) for entry in page[:PAGE_SIZE]],
+            "entries": describe_trail(page[:PAGE_SIZE]),
             "next_before": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
             "query": query.urlencode(),
         },
