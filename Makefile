@@ -7,13 +7,14 @@ BIND ?= 127.0.0.1:8000
 
 .PHONY: run test setup assets messages makemessages demo lint fmt bench lock prerequisites
 
+run: export CQMS_BIND = $(BIND)
 run: setup
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py demo --if-empty
 	@echo ""
 	@echo "  CQMS is starting at http://$(BIND)/  (web server and job worker; stop with Ctrl+C)"
 	@echo ""
-	CQMS_BIND=$(BIND) $(BIN)/honcho start --no-prefix -f Procfile
+	$(BIN)/honcho start --no-prefix -f Procfile
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -101,7 +102,18 @@ else:
     SECRET_KEY = SECRET_KEY or local_secret(DATA_DIR / "secret_key")
     AUDIT_KEY = AUDIT_KEY or local_secret(DATA_DIR / "audit_key")
 
-PUBLIC_URL = env_str("CQMS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+def served_at(bind: str) -> str:
+    """The address of a server bound to `bind` (host:port); any-address binds use the host name."""
+    host, _, port = bind.rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):  # noqa: S104 (a name for links, not a bind)
+        host = socket.gethostname()
+    return f"http://{host}:{port}"
+
+
+# Links in mail and pages point here; by default where `make run` serves (its BIND).
+PUBLIC_URL = env_str("CQMS_PUBLIC_URL", served_at(env_str("CQMS_BIND", "127.0.0.1:8000")))
+PUBLIC_URL = PUBLIC_URL.rstrip("/")
 _public = urlsplit(PUBLIC_URL)
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", sorted({"127.0.0.1", "localhost", "[::1]", _public.hostname or "localhost"})

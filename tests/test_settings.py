@@ -3,6 +3,7 @@
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,35 @@ def test_a_repeated_statement_is_planned_once_per_connection():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("nobody-prepared" not in s and "organisation_user" in s for s in prepared)
+
+
+def public_url(**env) -> str:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CQMS_")}
+    environment.update(env)
+    code = "from django.conf import settings; print(settings.PUBLIC_URL, settings.ALLOWED_HOSTS)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_links_point_where_make_run_serves_unless_a_public_url_is_set(tmp_path):
+    data = str(tmp_path)
+    assert public_url(CQMS_DATA_DIR=data).startswith("http://127.0.0.1:8000 ")
+    assert public_url(CQMS_DATA_DIR=data, CQMS_BIND="127.0.0.1:8765").startswith(
+        "http://127.0.0.1:8765 "
+    )
+    anywhere = public_url(CQMS_DATA_DIR=data, CQMS_BIND="0.0.0.0:9000")
+    assert anywhere.startswith(f"http://{socket.gethostname()}:9000 ")
+    assert f"'{socket.gethostname()}'" in anywhere  # and that host is allowed
+    configured = public_url(
+        CQMS_DATA_DIR=data, CQMS_BIND="0.0.0.0:9000", CQMS_PUBLIC_URL="https://q.example.com/"
+    )
+    assert configured.startswith("https://q.example.com ")
