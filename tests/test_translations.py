@@ -58,3 +58,20 @@ def test_the_catalogue_contains_every_string_of_the_code(tmp_path):
     current = msgids(CATALOGUES[0])
     assert fresh - current == set(), "run `make makemessages` and translate the new strings"
     assert current - fresh == set(), "run `make makemessages` to drop strings no longer used"
+
+
+@pytest.mark.django_db
+def test_filter_labels_stay_chinese_after_the_api_schema_was_drawn_in_english(make_user, client):
+    """The schema reads every filter set's filters; that must not fix their labels in the
+    language of that one request (it made 'Severity' and 'Grade' English for everybody)."""
+    client.force_login(make_user("qm.li", roles=["quality_manager"], department="quality"))
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT_LANGUAGE="en")
+    assert schema.status_code == 200 and schema["Content-Language"] == "en"
+    for url, labels in (
+        ("/complaints/", ["紧急程度", "客户", "负责人"]),
+        ("/customers/", ["客户分类", "等级", "行业", "文件语言"]),
+    ):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+        for label in labels:
+            assert f">{label}</label>" in html, (url, label)
+        assert ">Severity</label>" not in html and ">Grade</label>" not in html

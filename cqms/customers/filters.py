@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from cqms.core.filters import StyledFilterSet
+from cqms.core.filters import FilterSet, StyledFilterSet
 from cqms.organisation.models import Department
 from cqms.organisation.widgets import UserPicker
 
@@ -77,7 +77,7 @@ class CustomerFilter(StyledFilterSet):
         return queryset.filter(status=value)
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FilterSet):
     customer = django_filters.CharFilter(field_name="customer__code", label=_("Customer code"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
