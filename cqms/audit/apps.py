@@ -12,6 +12,7 @@ class AuditConfig(AppConfig):
         from cqms.core import menu
         from cqms.spreadsheets.jobs import register_export
 
+        from . import checks  # noqa: F401  (registers the start-up check of the audit key)
         from .exports import export
         from .guard import register_sqlite_function
         from .selectors import can_review
