@@ -78,6 +78,8 @@ DATA_DIR = Path(env_str("CQMS_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 SECRET_KEY = env_secret("SECRET_KEY")
 AUDIT_KEY = env_secret("CQMS_AUDIT_KEY")
 AUDIT_KEY_FILE = DATA_DIR / "audit_key"
+# Where the audit chain's head is anchored outside the database (cqms/audit/anchors.py).
+AUDIT_ANCHOR_FILE = Path(env_str("CQMS_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.jsonl")))
 if PRODUCTION:
     problems = []
     if DEBUG:

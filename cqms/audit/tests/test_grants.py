@@ -65,13 +65,13 @@ def connect(role: str) -> psycopg.Connection:
     )
 
 
-def run_as(role: str, *args: str) -> subprocess.CompletedProcess:
+def run_as(role: str, *args: str, anchors: Path) -> subprocess.CompletedProcess:
     db = connection.settings_dict
     url = (
         f"postgres://{role}:app-role-test@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/"
         f"{db['NAME']}"
     )
-    environment = {**os.environ, "DATABASE_URL": url}
+    environment = {**os.environ, "DATABASE_URL": url, "CQMS_AUDIT_ANCHOR_FILE": str(anchors)}
     environment.pop("REDIS_URL", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -95,15 +95,15 @@ def refused(role: str, sql: str) -> bool:
 
 
 @pytest.mark.slow
-def test_the_application_role_writes_the_trail_but_cannot_rewrite_it(app_role):
+def test_the_application_role_writes_the_trail_but_cannot_rewrite_it(app_role, tmp_path):
     call_command("audit_grants", app_role, "--apply")
 
-    written = run_as(app_role, "shell", "-c", CREATE_ENTRY)
+    written = run_as(app_role, "shell", "-c", CREATE_ENTRY, anchors=tmp_path / "a.jsonl")
     assert written.returncode == 0, written.stderr
     entry = AuditEntry.objects.order_by("id").last()
     assert entry.reason == "written by the application's role"
     assert ChainHead.objects.get().last_id == entry.pk
-    verified = run_as(app_role, "audit_verify")
+    verified = run_as(app_role, "audit_verify", anchors=tmp_path / "a.jsonl")
     assert verified.returncode == 0, verified.stderr
 
     before = list(AuditEntry.objects.values_list("id", "hash", "reason"))
