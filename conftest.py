@@ -32,6 +32,7 @@ def _test_settings(settings, tmp_path):
         },
     }
     settings.FILES_DIR = tmp_path / "files"
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchors.jsonl"
     # Every widget drawn in Python is compared with the template it replaces.
     settings.FORM_RENDERER = "cqms.core.tests.support.CheckedFormRenderer"
     # ... and every field drawn in Python with the crispy-forms template it replaces.

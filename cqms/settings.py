@@ -9,7 +9,6 @@ two lists equal.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +17,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from cqms.core.keyfiles import existing_secret, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -59,23 +60,14 @@ def env_secret(name: str) -> str:
     """A secret from NAME, or from the file named by NAME_FILE (systemd credentials, Docker)."""
     path = os.environ.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text(encoding="utf-8").strip()
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"{name}_FILE names {path}, which cannot be read ({error.strerror}). "
+                "Restore the file from the backup of the keys."
+            ) from None
     return os.environ.get(name, "")
-
-
-def local_secret(path: Path) -> str:
-    """A random secret kept in the data folder, created once; only for the embedded run.
-
-    Web server and job worker may start at the same moment, so creation is exclusive.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secrets.token_urlsafe(50))
-    return path.read_text(encoding="utf-8").strip()
 
 
 # --- Mode -------------------------------------------------------------------------------------
@@ -86,6 +78,9 @@ DATA_DIR = Path(env_str("CQMS_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 
 SECRET_KEY = env_secret("SECRET_KEY")
 AUDIT_KEY = env_secret("CQMS_AUDIT_KEY")
+AUDIT_KEY_FILE = DATA_DIR / "audit_key"
+# Where the audit chain's head is anchored outside the database (cqms/audit/anchors.py).
+AUDIT_ANCHOR_FILE = Path(env_str("CQMS_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.jsonl")))
 if PRODUCTION:
     problems = []
     if DEBUG:
@@ -100,7 +95,9 @@ if PRODUCTION:
         )
 else:
     SECRET_KEY = SECRET_KEY or local_secret(DATA_DIR / "secret_key")
-    AUDIT_KEY = AUDIT_KEY or local_secret(DATA_DIR / "audit_key")
+    # Created on first use while the trail is empty, never over existing entries: a new key
+    # would make every entry look altered (cqms/audit/keys.py).
+    AUDIT_KEY = AUDIT_KEY or existing_secret(AUDIT_KEY_FILE)
 
 
 def served_at(bind: str) -> str:

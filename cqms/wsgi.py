@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqms.settings")
 application = get_wsgi_application()
+
+# Web servers run no system checks: refuse here to serve without the audit trail's key.
+from cqms.audit.keys import refuse_to_start_without_key  # noqa: E402
+
+refuse_to_start_without_key()

@@ -4,7 +4,8 @@ A signature is given with the signer's password (and a one-time code where a sec
 enabled), checked through Django's `authenticate()` so that failures count towards the log-in
 lockout. It stores the printed name, the time, the meaning, the reason and the SHA-256 of the
 canonical JSON of the signed content together with the record's type and id; an HMAC with the
-server key (`settings.AUDIT_KEY`) seals every stored value. `verify()` answers:
+server key (the audit key, `audit.keys.audit_key()`) seals every stored value. `verify()`
+answers:
 
 - "valid": the seal holds and the record's signed content is what was signed;
 - "changed": the seal holds but the content has changed since ("no longer matches");
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cqms.audit import services as audit
 from cqms.audit.chain import key_id
+from cqms.audit.keys import audit_key
 from cqms.core.errors import BusinessRuleError
 
 from . import registry
@@ -156,7 +157,7 @@ def seal(signature: Signature) -> str:
         None if values["on_behalf_of_id"] is None else str(values["on_behalf_of_id"])
     )
     message = b"approvals.signature|" + canonical(values)
-    return hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(audit_key().encode(), message, hashlib.sha256).hexdigest()
 
 
 def verify(

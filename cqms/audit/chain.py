@@ -13,6 +13,8 @@ from datetime import UTC
 
 from django.conf import settings
 
+from .keys import audit_key
+
 GENESIS = "0" * 64
 HASHED_FIELDS = (
     "at",
@@ -47,4 +49,4 @@ def canonical(entry) -> bytes:
 
 def compute_hash(entry, prev_hash: str) -> str:
     message = prev_hash.encode() + b"|" + canonical(entry)
-    return hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(audit_key().encode(), message, hashlib.sha256).hexdigest()

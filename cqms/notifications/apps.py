@@ -12,9 +12,11 @@ class NotificationsConfig(AppConfig):
         from cqms.audit import codes
         from cqms.core import menu
 
+        from . import audit_anchors
         from .defaults import ensure_defaults
 
         post_migrate.connect(ensure_defaults, sender=self)
+        audit_anchors.register()
         menu.add(
             "work",
             menu.MenuItem(_("Notifications"), "notifications:inbox", "bell"),

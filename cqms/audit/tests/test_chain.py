@@ -8,19 +8,8 @@ from django.db import DatabaseError, connection, transaction
 from cqms.audit import guard
 from cqms.audit.models import AuditEntry
 from cqms.audit.verify import verify_chain
-from cqms.customers import services
-from cqms.customers.tests.factories import make_customer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def trail(make_user):
-    manager = make_user("sun.li", roles=["sales_manager"])
-    customer = make_customer(manager, "T1", name="原名称")
-    for version, name in enumerate(["名称二", "名称三", "名称四"], start=1):
-        services.update_customer(customer, {"name": name}, actor=manager, expected_version=version)
-    return list(AuditEntry.objects.order_by("id"))
 
 
 def tamper(sql: str, params: list) -> None:

@@ -37,12 +37,18 @@ def test_backup_is_consistent_and_restores_with_a_verified_audit_trail(make_user
     head = copy.execute("SELECT last_id, last_hash FROM audit_chainhead").fetchone()
     assert list(head) == [manifest["audit_head"]["last_id"], manifest["audit_head"]["last_hash"]]
     assert len(manifest["files"]) == 1
+    assert manifest["audit_anchor"]["entry_id"] == head[0]
     copy.close()
 
     # The restored database verifies with the same audit key.
     verify = subprocess.run(
         [sys.executable, "manage.py", "audit_verify"],
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'cqms.db'}"},
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{folder / 'cqms.db'}",
+            # The backup's copy of the anchors, written right before the database was copied.
+            "CQMS_AUDIT_ANCHOR_FILE": str(folder / "audit-anchors.jsonl"),
+        },
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[3],

@@ -1,4 +1,5 @@
 """A consistent backup of the database and the uploaded files, with a manifest to check it by.
+The audit chain's head is anchored first (cqms/audit/anchors.py).
 
 SQLite is copied with its online backup API while CQMS keeps running (a plain file copy of a
 live database with its WAL can be torn); PostgreSQL is dumped with pg_dump.
@@ -37,16 +38,24 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="Folder for backups (default: DATA_DIR/backups).")
 
     def handle(self, *args, output=None, **options):
+        from cqms.audit.anchors import anchor_file, write_anchor
+
         root = Path(output) if output else settings.DATA_DIR / "backups"
         target = root / f"cqms-{timezone.now():%Y%m%d-%H%M%S}"
         target.mkdir(parents=True, exist_ok=False)
         head = apps.get_model("audit", "ChainHead").objects.filter(pk=1).first()
+        # Anchored before the copy, so the copy holds at least the anchored entry.
+        anchor, _new = write_anchor("backup")
         manifest = {
             "created_at": timezone.now().isoformat(),
             "database": self.backup_database(target),
             "files": self.backup_files(target / "files"),
             "audit_head": {"last_id": head.last_id, "last_hash": head.last_hash} if head else None,
+            "audit_anchor": anchor,
         }
+        if anchor_file().exists():
+            # For a lost data folder only: a restore keeps the newer anchor file (README).
+            shutil.copy2(anchor_file(), target / anchor_file().name)
         (target / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         self.stdout.write(
             f"Backup written to {target}: database {manifest['database']['file']}, "
