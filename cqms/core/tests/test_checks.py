@@ -21,6 +21,7 @@ def child_environment(tmp_path, require_browser: str) -> dict:
     }
 
 
+@pytest.mark.django_db  # the checks include the audit key's, which reads the trail
 def test_missing_front_end_files_fail_the_system_check_with_the_cure(settings, tmp_path):
     settings.PACKAGE_DIR = tmp_path  # a package without static/vendor/
     with pytest.raises(SystemCheckError) as error:
@@ -29,6 +30,7 @@ def test_missing_front_end_files_fail_the_system_check_with_the_cure(settings, t
     assert "vendor_assets" in str(error.value)
 
 
+@pytest.mark.django_db
 def test_the_front_end_files_are_in_place():
     call_command("check")  # no error: `make setup` copied them
 
