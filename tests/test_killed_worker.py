@@ -42,7 +42,10 @@ def test_an_import_whose_worker_is_killed_fails_within_a_minute_and_can_run_agai
     with running_worker() as (worker, output):
         with translation.override("en"):
             commit = start_import_commit(check, actor=manager)
-        assert wait_for(lambda: job_state(commit).status == Job.Status.RUNNING, worker), output()
+        saving = wait_for(
+            lambda: job_state(commit).message.startswith("Saving") or commit.is_finished, worker
+        )
+        assert saving and not commit.is_finished, f"{commit.error}\n{output()}"
         os.killpg(worker.pid, signal.SIGKILL)  # the whole worker: main, guard and job process
         worker.wait(10)
     assert job_state(commit).status == Job.Status.RUNNING  # what the page said for 31 minutes

@@ -135,11 +135,13 @@ def start_import_commit(check_job: Job, *, actor) -> Job:
             code="import_not_checked",
         )
     commit_kind = check_job.kind[: -len(CHECK)] + COMMIT
+    imports = Job.objects.filter(kind=commit_kind, params__check_job=check_job.pk)
+    # An import whose worker died no longer counts. Swept before the transaction below, so the
+    # failure stays recorded when the import is refused.
+    services.fail_stale_jobs(imports)
     with transaction.atomic():
         # Two clicks on "Import now" queue one import: the check's row is the lock.
         Job.objects.select_for_update().filter(pk=check_job.pk).exists()
-        imports = Job.objects.filter(kind=commit_kind, params__check_job=check_job.pk)
-        services.fail_stale_jobs(imports)  # an import whose worker died no longer counts
         if imports.filter(~Q(status=Job.Status.FAILED) | Q(result__saved=True)).exists():
             raise BusinessRuleError(
                 _("This file has already been imported."), code="import_already_started"

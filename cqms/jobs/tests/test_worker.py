@@ -58,6 +58,10 @@ def running_worker(**env_vars):
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
+        # The test's files (the conftest puts them in a temporary folder) and its keys.
+        "CQMS_DATA_DIR": str(settings.FILES_DIR.parent),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "CQMS_AUDIT_KEY": settings.AUDIT_KEY,
         "CQMS_JOB_WORKERS": "1",
         "CQMS_LOG_LEVEL": "INFO",
         **env_vars,
