@@ -64,6 +64,11 @@ class Job(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # Signs of life of a running job: written every few seconds by the worker running it
+    # (heartbeat.Heartbeat); the sweep fails a job whose worker stopped (services.fail_stale_jobs).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    worker_host = models.CharField(_("worker host"), max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(_("worker process"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("background job")

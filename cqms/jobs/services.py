@@ -15,11 +15,12 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import registry
+from . import heartbeat, registry
 from .models import Job
 
 logger = logging.getLogger(__name__)
@@ -128,24 +129,68 @@ def result_path(job: Job, filename: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def stale_after() -> timedelta:
-    """A running job older than the worker's timeout was killed with its worker."""
-    return timedelta(seconds=settings.Q_CLUSTER.get("timeout", 1800) + 60)
+def time_limit() -> timedelta:
+    """How long a job may run: the worker stops it after this (CQMS_JOB_TIMEOUT)."""
+    return timedelta(seconds=settings.Q_CLUSTER.get("timeout", 1800))
 
 
-def fail_stale_jobs() -> int:
-    """Mark jobs whose worker died (killed, restarted) as failed, so nobody waits forever."""
-    limit = timezone.now() - stale_after()
+def looks_stopped(job: Job, now=None) -> bool:
+    """Cheap test without asking the process: may the sweep find this running job stopped?"""
+    if job.status != Job.Status.RUNNING:
+        return False
+    now = now or timezone.now()
+    last = job.heartbeat_at or job.started_at
+    if last is not None and last < now - heartbeat.STALE:
+        return True
+    return job.started_at is not None and job.started_at < now - time_limit() - heartbeat.STALE
+
+
+def fail_stale_jobs(jobs=None) -> int:
+    """Mark running jobs failed whose worker stopped (killed, restarted, out of memory) or
+    whose time limit passed, with the reason in the submitter's language. `jobs` narrows the
+    sweep (a queryset of Job); the worker sweeps all jobs every minute."""
+    now = timezone.now()
+    limit = time_limit()
+    silent = now - heartbeat.STALE
+    candidates = (jobs if jobs is not None else Job.objects.all()).filter(
+        Q(heartbeat_at__lt=silent)
+        | Q(heartbeat_at__isnull=True, started_at__lt=silent)
+        | Q(started_at__lt=now - limit - heartbeat.STALE),
+        status=Job.Status.RUNNING,
+    )
     count = 0
-    for job in Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=limit).only(
-        "pk", "language"
+    for job in candidates.only(
+        "pk", "language", "started_at", "heartbeat_at", "worker_host", "worker_pid"
     ):
+        over_time = job.started_at is not None and job.started_at <= now - limit
+        # The worker stops a job at its limit; give it a minute more before overruling it.
+        overdue = job.started_at is not None and job.started_at < now - limit - heartbeat.STALE
+        if not overdue and heartbeat.process_alive(job.worker_host, job.worker_pid):
+            continue  # silent but alive: on SQLite, busy in its own transaction
         with translation.override(job.language):
-            error = _(
-                "The job stopped without finishing, probably because the job worker was "
-                "restarted. Please check what it did and run it again."
+            if over_time:
+                error = _(
+                    "The job was stopped because it ran longer than its time limit of "
+                    "%(minutes)s minutes. Run it again with less data, or ask the "
+                    "administrator to raise the limit."
+                ) % {"minutes": max(1, round(limit.total_seconds() / 60))}
+            else:
+                error = _(
+                    "The job worker running this job stopped before the job finished (it was "
+                    "ended, restarted or ran out of memory). An import that did not finish "
+                    "saved nothing. Please check the result and run the job again."
+                )
+        stopped = Job.objects.filter(
+            pk=job.pk, status=Job.Status.RUNNING, heartbeat_at=job.heartbeat_at
+        ).update(status=Job.Status.FAILED, finished_at=now, error=error)
+        if stopped:
+            logger.warning(
+                "Job %s marked failed: %s (worker %s:%s, last sign of life %s)",
+                job.pk,
+                "time limit passed" if over_time else "its worker stopped",
+                job.worker_host,
+                job.worker_pid,
+                job.heartbeat_at,
             )
-        count += Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-            status=Job.Status.FAILED, finished_at=timezone.now(), error=error
-        )
+        count += stopped
     return count

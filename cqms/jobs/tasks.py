@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
@@ -13,6 +14,7 @@ from cqms.core.context import change_context
 from cqms.core.errors import BusinessRuleError
 
 from . import registry
+from .heartbeat import Heartbeat, this_host
 from .models import Job
 
 logger = logging.getLogger(__name__)
@@ -21,15 +23,20 @@ logger = logging.getLogger(__name__)
 def run_job(job_id: int) -> str:
     """Run one job once. The conditional UPDATE from "queued" to "running" is the claim: a
     second worker (a redelivered task) finds nothing to claim and returns."""
+    now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now()
+        status=Job.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        worker_host=this_host(),
+        worker_pid=os.getpid(),
     )
     if claimed != 1:
         logger.warning("Job %s is not queued (already run or running); skipped", job_id)
         return "skipped"
     job = Job.objects.select_related("created_by").get(pk=job_id)
     progress = registry.Progress(job)
-    with translation.override(job.language):
+    with Heartbeat(job.pk), translation.override(job.language):
         try:
             kind = registry.get(job.kind)
         except LookupError:
@@ -98,6 +105,7 @@ def _finish_succeeded(job: Job, progress, outcome) -> None:
         "done": progress.done,
         "total": progress.total,
         "message": (message or _("Finished."))[:500],
+        "error": "",  # the job outlived a sweep that took it for dead: its outcome counts
     }
     if progress.total is not None and progress.done < progress.total:
         values["done"] = progress.total
@@ -115,3 +123,10 @@ def _plain(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return force_str(value)
+
+
+def sweep() -> str:
+    """Every minute (schedule "cqms.jobs.sweep"): fail the jobs whose worker stopped."""
+    from .services import fail_stale_jobs
+
+    return f"{fail_stale_jobs()} stopped jobs marked failed"

@@ -48,12 +48,7 @@ def job_list(request):
 
 def job_detail(request, pk: int):
     job = _visible_job(request, pk)
-    if (
-        job.status == Job.Status.RUNNING
-        and job.started_at is not None
-        and job.started_at < timezone.now() - services.stale_after()
-    ):
-        services.fail_stale_jobs()
+    if services.looks_stopped(job) and services.fail_stale_jobs(Job.objects.filter(pk=job.pk)):
         job.refresh_from_db()
     result = job.result if isinstance(job.result, dict) else {}
     errors = result.get("errors") or []

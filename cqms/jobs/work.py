@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from cqms.core.work import WorkItem, WorkSection
 
+from . import services
 from .models import Job
 
 RECENT_DAYS = 3
@@ -30,6 +31,8 @@ def my_jobs(user) -> WorkSection | None:
         return None
     items = []
     for job in jobs[:SHOWN]:
+        if services.looks_stopped(job) and services.fail_stale_jobs(Job.objects.filter(pk=job.pk)):
+            job.refresh_from_db()  # its worker died: say so here too, not "running"
         if job.status == Job.Status.FAILED:
             detail = _("Failed: %(error)s") % {"error": job.error}
         elif job.percent is not None:

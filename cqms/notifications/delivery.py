@@ -7,7 +7,10 @@ Message-ID / idempotency header (at-least-once delivery, duplicates recognisable
 
 A group bot's messages are sent by one worker at a time: the worker holds a lease on the channel
 (a conditional UPDATE of `ChannelState`), counts the attempts of the last minute (and second) in
-`DeliveryAttempt`, and merges what exceeds the platform's limit into one summary message.
+`DeliveryAttempt`, and merges what exceeds the platform's limit into one summary message. The
+lease is short and renewed before each post while the worker sends, so a worker that dies holds
+the channel for at most `LEASE`: the next run takes the lease over and sends again what the dead
+worker left "sending" (same Message-ID).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import uuid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,7 +41,9 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxMessage.Status
 STALE_AFTER = dt.timedelta(minutes=10)
-LEASE = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(seconds=30)
+RENEW_AFTER = dt.timedelta(seconds=10)  # + one post (senders.TIMEOUT_SECONDS) < LEASE
+RUN_LIMIT = dt.timedelta(minutes=4)  # one run's share of a channel; the next run goes on
 BATCH = 200
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(hours=1)
@@ -215,14 +220,57 @@ def _smtp_text(error: smtplib.SMTPResponseException) -> str:
 
 
 def _acquire(channel_id: int, token: str) -> bool:
+    """Take the channel's lease if it is free or expired. An expired lease was held by a
+    worker that stopped renewing it (died): its "sending" messages are waiting again."""
     now = timezone.now()
-    ChannelState.objects.get_or_create(channel_id=channel_id)
-    return (
-        ChannelState.objects.filter(channel_id=channel_id)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_token=token, lease_until=now + LEASE)
+    state, _created = ChannelState.objects.get_or_create(channel_id=channel_id)
+    if state.lease_until is not None and state.lease_until >= now:
+        return False
+    taken = (
+        ChannelState.objects.filter(
+            channel_id=channel_id, lease_token=state.lease_token, lease_until=state.lease_until
+        ).update(lease_token=token, lease_until=now + LEASE)
         == 1
     )
+    if taken and state.lease_token:
+        left = OutboxMessage.objects.filter(channel_id=channel_id, status=Status.SENDING).update(
+            status=Status.PENDING, next_attempt_at=now
+        )
+        logger.warning(
+            "Channel %s: took over the lease of a stopped sender (expired %s); %s messages "
+            "it was sending are sent again",
+            channel_id,
+            state.lease_until,
+            left,
+        )
+    return taken
+
+
+def _renew(channel_id: int, token: str) -> bool:
+    """Extend our lease; False if it expired and another worker took the channel over."""
+    return (
+        ChannelState.objects.filter(channel_id=channel_id, lease_token=token).update(
+            lease_until=timezone.now() + LEASE
+        )
+        == 1
+    )
+
+
+class _Lease:
+    """Our lease on a channel while we send: renewed every `RENEW_AFTER`."""
+
+    def __init__(self, channel_id: int, token: str):
+        self.channel_id, self.token = channel_id, token
+        self.renewed = time.monotonic()
+
+    def keep(self) -> bool:
+        if time.monotonic() - self.renewed < RENEW_AFTER.total_seconds():
+            return True
+        if not _renew(self.channel_id, self.token):
+            logger.warning("Channel %s: lease lost to another sender; stopping", self.channel_id)
+            return False
+        self.renewed = time.monotonic()
+        return True
 
 
 def _release(channel_id: int, token: str) -> None:
@@ -245,6 +293,7 @@ def deliver_channel(channel_id: int, *, only: list[int] | None = None) -> int:
     token = uuid.uuid4().hex
     if not _acquire(channel_id, token):
         return 0
+    lease = _Lease(channel_id, token)
     started = time.monotonic()
     sent = 0
     try:
@@ -256,7 +305,7 @@ def deliver_channel(channel_id: int, *, only: list[int] | None = None) -> int:
             return 0
         if state.paused_until and state.paused_until > timezone.now():
             return 0
-        while time.monotonic() - started < LEASE.total_seconds() - 60:
+        while time.monotonic() - started < RUN_LIMIT.total_seconds() and lease.keep():
             now = timezone.now()
             due = OutboxMessage.objects.filter(
                 channel_id=channel_id, status=Status.PENDING, next_attempt_at__lte=now
@@ -285,6 +334,9 @@ def deliver_channel(channel_id: int, *, only: list[int] | None = None) -> int:
                     _postpone(
                         [m for m in messages if m.pk >= message.pk], now + dt.timedelta(seconds=1)
                     )
+                    stop = True
+                    break
+                if not lease.keep():
                     stop = True
                     break
                 outcome = _send_post(channel, message, max_attempts=max_attempts)

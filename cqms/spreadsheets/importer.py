@@ -436,11 +436,18 @@ class _Rollback(Exception):
 
 
 def commit(
-    spec: ImportSpec, fileobj, *, actor, filename: str | None = None, progress=None
+    spec: ImportSpec,
+    fileobj,
+    *,
+    actor,
+    filename: str | None = None,
+    progress=None,
+    on_saved: Callable[[], Any] | None = None,
 ) -> ImportReport:
     """Check the file again and, only if no row has a problem, save every row in one
     transaction. A row that the service refuses rolls back all rows: it is all or nothing.
-    The changes are audited with the source "import"."""
+    The changes are audited with the source "import". `on_saved()` runs inside that
+    transaction after the last row, so what it writes is committed with the rows or not."""
     from cqms.audit.services import change_transaction
 
     if spec.save_row is None:
@@ -474,6 +481,8 @@ def commit(
                     _report_progress(progress, index, len(valid), message)
                 if spec.finalize is not None:
                     spec.finalize(report, actor=actor)
+                if on_saved is not None:
+                    on_saved()
         except _Rollback:
             report.counts = checked
             return report

@@ -21,6 +21,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,9 @@ from cqms.jobs.models import Job
 from . import exporter, importer
 
 CHECK, COMMIT = "check", "commit"
+# An import job's result from the moment its rows are committed: a worker that dies before
+# reporting still leaves proof that the file was imported.
+SAVED = {"saved": True}
 
 
 def _spec(spec) -> importer.ImportSpec:
@@ -93,6 +97,7 @@ def register_import(
                 actor=job.created_by,
                 filename=job.input_filename,
                 progress=progress,
+                on_saved=lambda: Job.objects.filter(pk=job.pk).update(result=SAVED),
             )
         if not report.committed:
             _error_report(job, report, current.name)
@@ -130,10 +135,14 @@ def start_import_commit(check_job: Job, *, actor) -> Job:
             code="import_not_checked",
         )
     commit_kind = check_job.kind[: -len(CHECK)] + COMMIT
+    imports = Job.objects.filter(kind=commit_kind, params__check_job=check_job.pk)
+    # An import whose worker died no longer counts. Swept before the transaction below, so the
+    # failure stays recorded when the import is refused.
+    services.fail_stale_jobs(imports)
     with transaction.atomic():
         # Two clicks on "Import now" queue one import: the check's row is the lock.
         Job.objects.select_for_update().filter(pk=check_job.pk).exists()
-        if Job.objects.filter(kind=commit_kind, params__check_job=check_job.pk).exists():
+        if imports.filter(~Q(status=Job.Status.FAILED) | Q(result__saved=True)).exists():
             raise BusinessRuleError(
                 _("This file has already been imported."), code="import_already_started"
             )

@@ -238,16 +238,142 @@ def test_a_result_file_is_stored_under_a_random_name(register):
         assert handle.read() == b"\xef\xbb\xbfa,b\r\n"
 
 
-def test_a_job_whose_worker_died_is_marked_failed(settings):
+def silent_job(
+    *, seconds: int, host: str = "other-machine", pid: int | None = 4242, user=None, **fields
+):
+    """A running job whose worker last gave a sign of life `seconds` ago."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    old = timezone.now() - services.stale_after() - timedelta(minutes=1)
-    stale = make_job("test.none", status=Job.Status.RUNNING, started_at=old)
-    fresh = make_job("test.none", status=Job.Status.RUNNING, started_at=timezone.now())
+    last = timezone.now() - timedelta(seconds=seconds)
+    fields.setdefault("started_at", last)
+    return make_job(
+        "test.none",
+        user,
+        status=Job.Status.RUNNING,
+        heartbeat_at=last,
+        worker_host=host,
+        worker_pid=pid,
+        **fields,
+    )
+
+
+def test_a_job_whose_worker_stopped_is_marked_failed_after_a_minute_of_silence():
+    stale = silent_job(seconds=61, language="zh-hans")
+    fresh = silent_job(seconds=5)
     assert services.fail_stale_jobs() == 1
     stale.refresh_from_db()
     fresh.refresh_from_db()
-    assert stale.status == Job.Status.FAILED and stale.error
-    assert fresh.status == Job.Status.RUNNING
+    assert stale.status == Job.Status.FAILED and stale.finished_at
+    assert "任务处理程序" in stale.error  # in the submitter's language
+    assert fresh.status == Job.Status.RUNNING and not fresh.error
+
+
+def test_a_silent_job_whose_worker_process_still_runs_here_is_left_running():
+    """On SQLite the job's own transaction blocks its heartbeat: the process is asked."""
+    import os
+
+    from cqms.jobs.heartbeat import this_host
+
+    busy = silent_job(seconds=600, host=this_host(), pid=os.getpid())
+    assert services.fail_stale_jobs() == 0
+    busy.refresh_from_db()
+    assert busy.status == Job.Status.RUNNING
+
+
+def test_a_job_past_its_time_limit_is_failed_with_that_reason_even_if_alive(settings):
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cqms.jobs.heartbeat import this_host
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 600}
+    with translation.override("en"):
+        over = silent_job(
+            seconds=1,
+            host=this_host(),
+            pid=os.getpid(),
+            language="en",
+            started_at=timezone.now() - timedelta(seconds=600 + 61),
+        )
+        within = silent_job(
+            seconds=1, started_at=timezone.now() - timedelta(seconds=600 + 30), language="en"
+        )
+    assert services.fail_stale_jobs() == 1
+    over.refresh_from_db()
+    within.refresh_from_db()
+    assert over.status == Job.Status.FAILED
+    assert over.error.startswith("The job was stopped because it ran longer than its time limit")
+    assert "10 minutes" in over.error
+    assert within.status == Job.Status.RUNNING
+
+
+def test_the_job_page_shows_a_stopped_job_as_failed_with_the_reason(client, make_user):
+    from django.urls import reverse
+
+    user = make_user("li.na")
+    job = silent_job(seconds=90, user=user, language="en")
+    client.force_login(user)
+    response = client.get(reverse("jobs:detail", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 286  # the last state: polling stops
+    text = response.content.decode()
+    assert 'data-job-status="failed"' in text
+    assert "The job worker running this job stopped before the job finished" in text
+    assert "You can leave this page" not in text
+
+
+def test_a_running_job_records_its_worker_and_signs_of_life(register):
+    import os
+
+    from cqms.jobs.heartbeat import this_host
+
+    seen = {}
+
+    def handler(job, progress):
+        seen.update(
+            Job.objects.filter(pk=job.pk).values("heartbeat_at", "worker_host", "worker_pid")[0]
+        )
+
+    job = make_job(register("test.alive", handler))
+    run_job(job.pk)
+    assert seen["heartbeat_at"] is not None
+    assert (seen["worker_host"], seen["worker_pid"]) == (this_host(), os.getpid())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_writes_while_the_job_runs():
+    from cqms.jobs.heartbeat import Heartbeat
+
+    job = silent_job(seconds=600)
+    before = job.heartbeat_at
+    with Heartbeat(job.pk, every=0.05):
+        for _try in range(200):
+            job.refresh_from_db()
+            if job.heartbeat_at != before:
+                break
+            threading.Event().wait(0.05)
+    assert job.heartbeat_at > before
+
+
+def test_the_worker_sweeps_stopped_jobs_every_minute():
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(name="cqms.jobs.sweep")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "cqms.jobs.tasks.sweep",
+        Schedule.MINUTES,
+        1,
+    )
+
+
+def test_my_work_shows_a_job_whose_worker_stopped_as_failed(make_user):
+    from cqms.jobs.work import my_jobs
+
+    user = make_user("li.na")
+    silent_job(seconds=90, user=user, language="en")
+    with translation.override("en"):
+        (item,) = my_jobs(user).items
+    assert item.detail.startswith("Failed: The job worker running this job stopped")

@@ -67,6 +67,7 @@ class FakePlatforms:
         self.bots: dict[tuple[str, str], Bot] = {}
         self.received: list[Received] = []
         self.lock = threading.Lock()
+        self.holds: dict[str, threading.Event] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -92,6 +93,12 @@ class FakePlatforms:
         if kind == "dingtalk":
             return f"{self.base}/robot/send?access_token={token}"
         return f"{self.base}/open-apis/bot/v2/hook/{token}"
+
+    def hold(self, token: str) -> threading.Event:
+        """Keep the robot's next answers back (the request is received) until the event is
+        set: a sender waiting for the platform, to be killed meanwhile."""
+        self.holds[token] = threading.Event()
+        return self.holds[token]
 
     def messages(self, kind: str | None = None, *, accepted: bool = True) -> list[Received]:
         with self.lock:
@@ -141,12 +148,18 @@ class FakePlatforms:
                             status,
                         )
                     )
+                held = platforms.holds.get(token)
+                if held is not None:
+                    held.wait(60)
                 body = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender was killed while we held the answer back
 
         return Handler
 

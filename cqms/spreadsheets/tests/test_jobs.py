@@ -139,3 +139,33 @@ def test_an_export_job_produces_a_file_its_creator_downloads(kinds, actor, clien
             ["quality", Department.objects.get(code="quality").name],
             ["sales", Department.objects.get(code="sales").name],
         ]
+
+
+def test_an_import_whose_worker_died_can_run_again_unless_its_rows_were_saved(kinds, actor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    upload = files.xlsx([["Code", "Name"], ["lab", "实验室"]])
+    check = submit("test.departments.import.check", actor, input_file=upload)
+    silent = timezone.now() - timedelta(minutes=2)
+    dead = {"status": Job.Status.RUNNING, "started_at": silent, "heartbeat_at": silent}
+
+    first = start_import_commit(check, actor=actor)
+    Job.objects.filter(pk=first.pk).update(**dead, worker_host="gone", worker_pid=1)
+    second = start_import_commit(check, actor=actor)  # the dead one is failed first
+    first.refresh_from_db()
+    assert first.status == Job.Status.FAILED and first.error
+    assert not Department.objects.filter(code="lab").exists()
+
+    # The worker saved every row, then died before reporting: the handler ran, nothing after.
+    Job.objects.filter(pk=second.pk).update(**dead, worker_host="gone", worker_pid=1)
+    second.refresh_from_db()
+    handler = registry.get("test.departments.import.commit").handler
+    handler(second, registry.Progress(second))
+    assert Department.objects.filter(code="lab").exists()
+    with pytest.raises(BusinessRuleError) as refused:
+        start_import_commit(check, actor=actor)
+    assert refused.value.code == "import_already_started"
+    second.refresh_from_db()
+    assert second.status == Job.Status.FAILED and second.result == {"saved": True}
