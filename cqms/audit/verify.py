@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .chain import GENESIS, compute_hash
@@ -58,3 +59,32 @@ def verify_chain(*, batch_size: int = 5000) -> Report:
             )
         )
     return report
+
+
+# --- Further checks on request -----------------------------------------------------------------
+
+
+@dataclass
+class CheckReport:
+    """What one further check (`audit_verify --files`, `--signatures`) found: one line per
+    problem, naming the record."""
+
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# name -> (what it counts, function); filled by the apps that own the records
+_checks: dict[str, tuple[str, Callable[[], CheckReport]]] = {}
+
+
+def register_check(name: str, counted: str, check: Callable[[], CheckReport]) -> None:
+    _checks[name] = (counted, check)
+
+
+def further_check(name: str) -> tuple[str, Callable[[], CheckReport]] | None:
+    return _checks.get(name)
