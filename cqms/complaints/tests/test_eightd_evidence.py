@@ -4,10 +4,13 @@ the bytes in storage when the signature is shown or verified and when a file is 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
@@ -145,7 +148,7 @@ def test_a_matching_new_digest_for_new_bytes_still_breaks_the_signature(closed, 
     complaint, attachment = closed
     overwrite(attachment)  # the file replaced on disk and its digest updated to match
     Attachment.objects.filter(pk=attachment.pk).update(
-        sha256=signing.hashlib.sha256(Path(attachment.file.path).read_bytes()).hexdigest()
+        sha256=hashlib.sha256(Path(attachment.file.path).read_bytes()).hexdigest()
     )
     row = closure_row(complaint)
     assert row["state"] == "changed" and row["changed_files"] == ["scratch.png"]
@@ -189,12 +192,20 @@ def test_damaged_evidence_is_never_signed(sales, customer, quality, member, qm, 
 def test_a_signature_made_before_files_were_signed_is_verified_as_before(closed, english):
     complaint, attachment = closed
     signature = Signature.objects.get(kind=eightd.CLOSURE_KIND)
-    # a row as the signing code stored it before: no file digests, hash of the content alone
-    signature.files = None
-    signature.content_hash = signing.current_content(complaint, eightd.CLOSURE_KIND).content_hash
-    signature.seal = signing.seal(signature)
+    # the row as the signing code wrote it before: the content alone, sealed without files
+    payload = {
+        "record_type": "complaints.complaint",
+        "record_id": str(complaint.pk),
+        "content": eightd.signed_content(complaint),
+    }
+    signature.content_hash = hashlib.sha256(signing.canonical(payload)).hexdigest()
+    values = {name: getattr(signature, name) for name in signing.SEALED_FIELDS}
+    for name in ("object_id", "record_version", "instance_id", "task_id", "signer_id"):
+        values[name] = None if values[name] is None else str(values[name])
+    message = b"approvals.signature|" + signing.canonical(values)
+    seal = hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
     Signature.objects.filter(pk=signature.pk).update(
-        files=None, content_hash=signature.content_hash, seal=signature.seal
+        files=None, content_hash=signature.content_hash, seal=seal
     )
 
     row = closure_row(complaint)
