@@ -70,6 +70,10 @@ MATRIX = {
     "complaints:recurrence": None,
     "complaints:detail": lambda o: {"number": o["complaint"].number},
     "complaints:history": lambda o: {"number": o["complaint"].number},
+    "complaints:attachment_download": lambda o: {
+        "number": o["complaint"].number,
+        "pk": o["complaint"].attachments.get().pk,
+    },
     "complaints:panel_form": lambda o: {"number": o["complaint"].number, "name": "hand-over"},
     "complaints:acknowledge": lambda o: {"number": o["complaint"].number},
     "complaints:hand_over": lambda o: {"number": o["complaint"].number},
@@ -222,7 +226,8 @@ def objects(make_user):
 
 
 def register_complaint(customer, actor):
-    return register(actor, customer, defect_description="ACL1 划伤")
+    photo = SimpleUploadedFile("ACL1.pdf", b"%PDF-1.4\n")
+    return register(actor, customer, defect_description="ACL1 划伤", attachments=[photo])
 
 
 def build(name, objects):

@@ -10,11 +10,13 @@ class ApprovalsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from cqms.audit import codes
+        from cqms.audit.verify import register_check
         from cqms.core import menu, work
         from cqms.notifications import escalation, events
 
         from . import messages
         from .flows import ensure_default_flows
+        from .verify import verify_signatures
         from .work import approvals_waiting
 
         menu.add(
@@ -27,6 +29,7 @@ class ApprovalsConfig(AppConfig):
             ),
         )
         work.register(approvals_waiting)
+        register_check("signatures", "electronic signatures", verify_signatures)
         # After every app's own post_migrate (roles first), so default flows find their roles.
         post_migrate.connect(
             ensure_default_flows,

@@ -462,6 +462,9 @@ class Signature(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     method = models.CharField(_("method"), max_length=20, default="password")
     content_hash = models.CharField(_("content hash"), max_length=64)
+    # [[key, file name, SHA-256], ...] of the evidence files signed with the content; None for
+    # kinds without files and for signatures made before files were covered.
+    files = models.JSONField(_("signed files"), null=True, blank=True, editable=False)
     key_id = models.CharField(_("key id"), max_length=16)
     seal = models.CharField(_("seal"), max_length=64)
 

@@ -7,6 +7,7 @@
         label=_("8D closure"),
         model=Complaint,
         signed_content=lambda c: {"number": c.number, "d8": c.d8_summary, ...},
+        signed_files=lambda c: c.attachments.all(),  # evidence: rows with file and sha256
         condition_fields={"amount": approvals.ConditionField(_("Claim amount"), "decimal")},
         on_approved=close_after_approval,          # (record, instance, actor) -> None
         default_flow=approvals.FlowSpec(_("8D closure"), [
@@ -126,6 +127,7 @@ class ApprovalKind:
     label: Any
     model: type[models.Model]
     signed_content: Callable[[models.Model], dict]
+    signed_files: Callable[[models.Model], Any] | None = None
     condition_fields: dict[str, ConditionField] = field(default_factory=dict)
     record_department: Callable = _default_department
     record_url: Callable = _default_url
@@ -152,6 +154,7 @@ def register(
     label,
     model: type[models.Model],
     signed_content: Callable[[models.Model], dict],
+    signed_files: Callable[[models.Model], Any] | None = None,
     condition_fields: dict[str, ConditionField | tuple | Any] | None = None,
     record_department: Callable | None = None,
     record_url: Callable | None = None,
@@ -166,7 +169,9 @@ def register(
     """Offer an approval of `model` records. Callbacks run inside the deciding transaction:
     `on_approved(record, instance, actor)` after the last approval, `on_rejected` after a
     rejection, `on_withdrawn` after the requester withdraws; an exception undoes the decision.
-    `signed_content(record)` returns the JSON-able values a signature covers.
+    `signed_content(record)` returns the JSON-able values a signature covers;
+    `signed_files(record)` the evidence files it covers too (rows with `file`, `sha256` taken at
+    upload and `original_filename`): their digests are signed and re-checked from storage.
     `start_on_panel=True` lets the record panel offer a start button (the generic start page);
     leave it off when the part starts the approval from its own service with its own checks."""
     if "." not in kind:
@@ -183,6 +188,7 @@ def register(
         label=label,
         model=model,
         signed_content=signed_content,
+        signed_files=signed_files,
         condition_fields=fields,
         record_department=record_department or _default_department,
         record_url=record_url or _default_url,

@@ -34,16 +34,20 @@ def signature_rows(record: models.Model, *, kind: str | None = None) -> list[dic
 
     name, on_behalf_of (printed names), time (aware, local), time_text ("2026-11-24
     10:15:03+08:00"), meaning and meaning_label, reason, node, record_version, state ("valid",
-    "changed", "tampered", "unknown"), state_label and valid (True only for "valid")."""
+    "changed", "tampered", "unknown"), state_label (naming changed evidence files), valid (True
+    only for "valid"), changed_files (names) and files_note (for a signature made before
+    evidence files were signed, on a kind that signs them now)."""
     rows = []
-    hashes: dict[str, str | None] = {}
+    current: dict[str, signing.Current | None] = {}
     for signature in signatures_of(record, kind=kind):
-        if signature.kind not in hashes:
-            try:
-                hashes[signature.kind] = signing.content_hash(record, signature.kind)
-            except Exception:  # verify() reports what cannot be checked
-                hashes[signature.kind] = None
-        state = signing.verify(signature, record, current_hash=hashes[signature.kind])
+        if signature.kind not in current:
+            try:  # evidence files re-hashed only when they changed since last read
+                current[signature.kind] = signing.current_content(
+                    record, signature.kind, quick=True
+                )
+            except Exception:  # check() reports what cannot be checked
+                current[signature.kind] = signing.Current(None)
+        verdict = signing.check(signature, record, current=current[signature.kind])
         local = timezone.localtime(signature.signed_at)
         rows.append(
             {
@@ -60,9 +64,13 @@ def signature_rows(record: models.Model, *, kind: str | None = None) -> list[dic
                 "node": signature.node_name,
                 "record_version": signature.record_version,
                 "method": signature.method,
-                "state": state,
-                "state_label": str(signing.STATE_LABELS[state]),
-                "valid": state == signing.VALID,
+                "state": verdict.state,
+                "state_label": verdict.label,
+                "valid": verdict.state == signing.VALID,
+                "changed_files": verdict.files,
+                "files_note": str(signing.FILES_NOT_COVERED)
+                if verdict.covers_files is False
+                else "",
             }
         )
     return rows

@@ -3,12 +3,15 @@
 A signature is given with the signer's password (and a one-time code where a second factor is
 enabled), checked through Django's `authenticate()` so that failures count towards the log-in
 lockout. It stores the printed name, the time, the meaning, the reason and the SHA-256 of the
-canonical JSON of the signed content together with the record's type and id; an HMAC with the
+canonical JSON of the signed content together with the record's type and id and, where the kind
+names evidence files, each file's SHA-256 taken at upload (kept in `files` too); an HMAC with the
 server key (the audit key, `audit.keys.audit_key()`) seals every stored value. `verify()`
 answers:
 
 - "valid": the seal holds and the record's signed content is what was signed;
-- "changed": the seal holds but the content has changed since ("no longer matches");
+- "changed": the seal holds but the content has changed since ("no longer matches"), or an
+  evidence file's stored digest differs from the signed one, or its bytes in storage differ from
+  its stored digest (`check()` names the files);
 - "tampered": a stored value of the signature itself was changed;
 - "unknown": the record or its approval kind no longer exists, so nothing can be compared.
 """
@@ -20,7 +23,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -33,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from cqms.audit import services as audit
 from cqms.audit.chain import key_id
 from cqms.audit.keys import audit_key
+from cqms.core import files as stored
 from cqms.core.errors import BusinessRuleError
 
 from . import registry
@@ -63,6 +67,12 @@ SEALED_FIELDS = (
     "method",
     "content_hash",
     "key_id",
+)
+FILES_CHANGED = _(
+    "Signature no longer matches: evidence file %(files)s was changed after signing or in storage"
+)
+FILES_NOT_COVERED = _(
+    "Signed before evidence files were covered by signatures: their files are not checked."
 )
 
 
@@ -137,16 +147,51 @@ def canonical(value) -> bytes:
     ).encode()
 
 
-def content_hash(record: models.Model, kind: str) -> str:
-    """SHA-256 of the signed content, bound to the record's type and id (a signature copied
-    to another record cannot match)."""
-    content = registry.get(kind).signed_content(record)
+def _hash(record: models.Model, content, files: list | None) -> str:
     payload = {
         "record_type": record._meta.label_lower,
         "record_id": str(record.pk),
         "content": content,
     }
+    if files is not None:  # signatures made before files were covered hash without the key
+        payload["files"] = files
     return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+@dataclass
+class Current:
+    """A record's signed content of one kind now, read once for all its signatures: the hash
+    with and without the evidence files, the files ([key, name, stored SHA-256]) and those whose
+    bytes in storage no longer have their stored digest."""
+
+    content_hash: str | None
+    files_hash: str | None = None
+    files: list | None = None
+    damaged: set = field(default_factory=set)
+
+
+def current_content(record: models.Model, kind: str, *, quick: bool = False) -> Current:
+    """`quick` (pages) lets unchanged files reuse a digest computed earlier (core.files)."""
+    definition = registry.get(kind)
+    content = definition.signed_content(record)
+    if definition.signed_files is None:
+        return Current(_hash(record, content, None))
+    files, damaged = [], set()
+    for row in definition.signed_files(record):
+        key = f"{row._meta.label_lower}:{row.pk}"
+        files.append([key, row.original_filename, row.sha256])
+        state = stored.file_state(row.file, row.sha256, size=row.file_size or None, quick=quick)
+        if state != stored.OK:
+            damaged.add(key)
+    files.sort()
+    return Current(_hash(record, content, None), _hash(record, content, files), files, damaged)
+
+
+def content_hash(record: models.Model, kind: str) -> str:
+    """SHA-256 of the signed content (and evidence files), bound to the record's type and id (a
+    signature copied to another record cannot match)."""
+    current = current_content(record, kind)
+    return current.content_hash if current.files is None else current.files_hash
 
 
 def seal(signature: Signature) -> str:
@@ -156,29 +201,69 @@ def seal(signature: Signature) -> str:
     values["on_behalf_of_id"] = (
         None if values["on_behalf_of_id"] is None else str(values["on_behalf_of_id"])
     )
+    if signature.files is not None:  # absent from the seals made before files were signed
+        values["files"] = signature.files
     message = b"approvals.signature|" + canonical(values)
     return hmac.new(audit_key().encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify(
-    signature: Signature, record: models.Model | None = None, *, current_hash: str | None = None
-) -> str:
-    """The state of a signature now; `current_hash` saves recomputing the content hash of a
-    record that carries several signatures of the same kind."""
+@dataclass
+class Verdict:
+    state: str
+    files: list[str] = field(default_factory=list)  # names of the changed evidence files
+    covers_files: bool | None = None  # None: the kind signs no files
+
+    @property
+    def label(self) -> str:
+        if self.state == CHANGED and self.files:
+            names = ", ".join(f"“{name}”" for name in self.files)
+            return str(FILES_CHANGED) % {"files": names}
+        return str(STATE_LABELS[self.state])
+
+
+def check(
+    signature: Signature, record: models.Model | None = None, *, current: Current | None = None
+) -> Verdict:
+    """The state of a signature now, naming the evidence files that changed; `current` saves
+    reading again the content of a record that carries several signatures of the same kind."""
     if not hmac.compare_digest(seal(signature), signature.seal):
-        return TAMPERED
+        return Verdict(TAMPERED)
     if record is None:
         record = signature.record
     if record is None or not registry.is_registered(signature.kind):
-        return UNKNOWN
+        return Verdict(UNKNOWN)
     if (record._meta.label_lower, record.pk) != (signature.record_type, signature.object_id):
-        return TAMPERED
-    if current_hash is None:
+        return Verdict(TAMPERED)
+    if current is None:
         try:
-            current_hash = content_hash(record, signature.kind)
+            current = current_content(record, signature.kind)
         except Exception:
-            return UNKNOWN
-    return VALID if hmac.compare_digest(current_hash, signature.content_hash) else CHANGED
+            return Verdict(UNKNOWN)
+    if current.content_hash is None:
+        return Verdict(UNKNOWN)
+    if signature.files is None:  # as before: the content alone
+        covers = None if current.files is None else False
+        same = hmac.compare_digest(current.content_hash, signature.content_hash)
+        return Verdict(VALID if same else CHANGED, covers_files=covers)
+    signed = {key: (name, digest) for key, name, digest in signature.files}
+    now = {key: (name, digest) for key, name, digest in current.files or []}
+    changed = [
+        (now.get(key) or signed[key])[0]
+        for key in sorted(signed.keys() | now.keys())
+        if signed.get(key) != now.get(key) or key in current.damaged
+    ]
+    same = current.files_hash is not None and hmac.compare_digest(
+        current.files_hash, signature.content_hash
+    )
+    if same and not changed:
+        return Verdict(VALID, covers_files=True)
+    return Verdict(CHANGED, changed, covers_files=True)
+
+
+def verify(
+    signature: Signature, record: models.Model | None = None, *, current: Current | None = None
+) -> str:
+    return check(signature, record, current=current).state
 
 
 # --- Signing ----------------------------------------------------------------------------------
@@ -260,6 +345,19 @@ def sign(
     were checked with `check_credentials`)."""
     if meaning not in Meaning.values:
         raise BusinessRuleError(_("Choose what your signature means."), "signature_meaning")
+    current = current_content(record, kind)  # every evidence file read in full
+    if current.damaged:
+        names = ", ".join(
+            f"“{name}”" for key, name, _digest in current.files if key in current.damaged
+        )
+        raise BusinessRuleError(
+            _(
+                "Evidence file %(files)s no longer matches the fingerprint taken when it was "
+                "uploaded. Nothing was signed; tell an administrator."
+            )
+            % {"files": names},
+            "signature_file_changed",
+        )
     signature = Signature(
         content_type=ContentType.objects.get_for_model(record),
         object_id=record.pk,
@@ -277,7 +375,8 @@ def sign(
         meaning=meaning,
         reason=reason,
         method=method,
-        content_hash=content_hash(record, kind),
+        content_hash=current.content_hash if current.files is None else current.files_hash,
+        files=current.files,
         key_id=key_id(),
     )
     signature.seal = seal(signature)

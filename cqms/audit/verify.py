@@ -4,6 +4,7 @@ of the head kept outside the database (anchors.py), which reveal a cut tail."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,3 +145,32 @@ def _missing_anchored(report, expected, last_id: int) -> None:
                         f"anchor {anchor.seq} of {anchor.at} names it, but it is gone",
                     )
                 )
+
+
+# --- Further checks on request -----------------------------------------------------------------
+
+
+@dataclass
+class CheckReport:
+    """What one further check (`audit_verify --files`, `--signatures`) found: one line per
+    problem, naming the record."""
+
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# name -> (what it counts, function); filled by the apps that own the records
+_checks: dict[str, tuple[str, Callable[[], CheckReport]]] = {}
+
+
+def register_check(name: str, counted: str, check: Callable[[], CheckReport]) -> None:
+    _checks[name] = (counted, check)
+
+
+def further_check(name: str) -> tuple[str, Callable[[], CheckReport]] | None:
+    return _checks.get(name)

@@ -10,7 +10,7 @@ class ComplaintsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from cqms.audit import codes
-        from cqms.core import menu
+        from cqms.core import files, menu
         from cqms.notifications import escalation
         from cqms.numbering import registry
 
@@ -35,6 +35,7 @@ class ComplaintsConfig(AppConfig):
             escalation.register_clock(value, label)
         for code, label in services.AUDIT_CODES:
             codes.register(code, label)
+        files.register_stored(self.get_model("Attachment"))
         eightd.register()
         answers.register()
         statistics.register()

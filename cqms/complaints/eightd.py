@@ -1382,6 +1382,11 @@ def signed_content(complaint: Complaint) -> dict:
     return content
 
 
+def signed_files(complaint: Complaint):
+    """Every photo and piece of evidence of the complaint: the closure signs their digests."""
+    return complaint.attachments.all()
+
+
 def waiver_content(complaint: Complaint) -> dict:
     return {
         "number": complaint.number,
@@ -1423,6 +1428,7 @@ def register_approvals() -> None:
         label=gettext_lazy("8D closure"),
         model=Complaint,
         signed_content=signed_content,
+        signed_files=signed_files,
         record_department=_department,
         on_approved=_closure_approved,
         can_start=may_work,

@@ -12,6 +12,11 @@ urlpatterns = [
     path("new/recurrence/", views.recurrence, name="recurrence"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/history/", views.history, name="history"),
+    path(
+        "<str:number>/attachments/<int:pk>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
     path("<str:number>/forms/<str:name>/", views.panel_form, name="panel_form"),
     path("<str:number>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<str:number>/hand-over/", views.hand_over, name="hand_over"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from django_tables2 import RequestConfig
 from cqms.audit.selectors import history_for
 from cqms.core.database import custom_plans
 from cqms.core.errors import BusinessRuleError
+from cqms.core.files import download_checked
 from cqms.core.forms import ReasonForm, apply_service
 from cqms.customers.selectors import customers_visible_to
 from cqms.notifications.selectors import clocks_with_escalations
@@ -25,7 +26,7 @@ from cqms.notifications.selectors import clocks_with_escalations
 from . import selectors, services, views_answers, views_eightd
 from .filters import ComplaintFilter
 from .forms import ComplaintIntakeForm, HandOverForm, PauseForm
-from .models import Complaint, DefectCategory
+from .models import Attachment, Complaint, DefectCategory
 from .tables import RegisterTable
 
 PAGE_SIZE = 25
@@ -198,6 +199,13 @@ def panel_form(request, number: str, name: str):
 def history(request, number: str):
     complaint = selectors.complaint_for_user_or_404(request.user, number)
     return render(request, "audit/history.html", {"entries": history_for(complaint)})
+
+
+def attachment_download(request, number: str, pk: int):
+    """A photo or evidence file of a complaint the user may see, served only while its bytes
+    still have the digest taken at upload."""
+    complaint = selectors.complaint_for_user_or_404(request.user, number)
+    return download_checked(request, get_object_or_404(Attachment, pk=pk, complaint=complaint))
 
 
 def _transition(request, number: str, call, success: str, form=None):

@@ -11,14 +11,23 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.forms import ModelChoiceField
 
+        from cqms.audit import codes
+        from cqms.audit.verify import register_check
+
         from . import (
             checks,  # noqa: F401  (registers the system checks)
             lookups,  # noqa: F401  (registers one_of)
             menu,
         )
         from .database import after_migrate
+        from .files import verify_stored_files
         from .forms import ChoicesInOneRead
 
+        codes.register(
+            "files.download_refused",
+            _("Download refused: the stored file does not match its upload fingerprint"),
+        )
+        register_check("files", "stored files", verify_stored_files)
         menu.section("work", _("Work"), 10)
         menu.section("customers", _("Customers"), 20)
         menu.section("organisation", _("Organisation"), 80)

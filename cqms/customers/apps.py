@@ -9,7 +9,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from cqms.audit import codes
-        from cqms.core import menu, work
+        from cqms.core import files, menu, work
         from cqms.numbering import registry
         from cqms.spreadsheets.jobs import register_export, register_import
 
@@ -38,6 +38,7 @@ class CustomersConfig(AppConfig):
         work.register(customer_work.portals_to_check)
         work.register(customer_work.documents_expiring)
         codes.register("customers.portal_checked", _("Supplier portal checked"))
+        files.register_stored(self.get_model("CustomerDocument"))
         registry.register(
             "customer",
             label=_("Customer"),

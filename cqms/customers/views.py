@@ -16,7 +16,7 @@ from django_tables2 import RequestConfig
 
 from cqms.audit.selectors import history_for
 from cqms.core.errors import BusinessRuleError
-from cqms.core.files import download_response
+from cqms.core.files import download_checked
 from cqms.core.forms import ReasonForm, apply_service
 from cqms.jobs.models import Job
 from cqms.jobs.services import start_job
@@ -247,7 +247,7 @@ def document_add(request, pk: int):
 def document_download(request, pk: int, document_pk: int):
     customer = selectors.customer_for_user_or_404(request.user, pk)
     document = get_object_or_404(CustomerDocument, pk=document_pk, customer=customer)
-    return download_response(document.file, document.original_filename)
+    return download_checked(request, document)
 
 
 @require_POST

@@ -102,11 +102,12 @@ def test_verify_uses_the_content_hash_the_caller_computed_once(
 ):
     services.approve(task_of(instance), actor=people["qm"], signature=entry(meaning="reviewed"))
     signature = Signature.objects.get()
-    current = signing.content_hash(customer, KIND)
+    current = signing.current_content(customer, KIND)
 
     with django_assert_num_queries(0):  # no second reading of the signed content
-        assert signing.verify(signature, customer, current_hash=current) == signing.VALID
-    assert signing.verify(signature, customer, current_hash="0" * 64) == signing.CHANGED
+        assert signing.verify(signature, customer, current=current) == signing.VALID
+    other = signing.Current("0" * 64)
+    assert signing.verify(signature, customer, current=other) == signing.CHANGED
 
 
 def test_a_node_with_a_signature_refuses_a_decision_without_one(instance, people):

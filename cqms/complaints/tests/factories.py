@@ -14,7 +14,7 @@ def at(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
-def register(actor, customer, **values) -> Complaint:
+def register(actor, customer, *, attachments=(), **values) -> Complaint:
     """A complaint registered through the service, as Sales does on the page."""
     defaults = {
         "customer": customer,
@@ -25,7 +25,7 @@ def register(actor, customer, **values) -> Complaint:
         "quantity_affected": 120,
         "defect_category": DefectCategory.objects.get(code="appearance"),
     }
-    return services.register_complaint({**defaults, **values}, actor=actor)
+    return services.register_complaint({**defaults, **values}, actor=actor, attachments=attachments)
 
 
 def repeated(captured) -> list[str]:

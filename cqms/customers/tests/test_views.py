@@ -170,6 +170,28 @@ def test_document_upload_and_download_through_the_checked_view(manager_client, m
     assert b"".join(download.streaming_content).startswith(b"%PDF")
 
 
+def test_an_archive_file_changed_in_storage_is_not_served(manager_client, manager):
+    from pathlib import Path
+
+    from cqms.customers import services
+
+    customer = make_customer(manager, "D2")
+    document = services.add_document(
+        customer,
+        {"doc_type": "drawing", "title": "图纸"},
+        SimpleUploadedFile("图纸.pdf", b"%PDF-1.4\nrev A\n"),
+        actor=manager,
+    )
+    Path(document.file.path).write_bytes(b"%PDF-1.4\nrev B\n")
+    url = reverse("customers:document_download", args=[customer.pk, document.pk])
+    response = manager_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert "“图纸.pdf” no longer matches the fingerprint" in response.content.decode()
+    assert AuditEntry.objects.filter(
+        action="files.download_refused", root_id=str(customer.pk), actor=manager
+    ).exists()
+
+
 def test_bulk_change_from_the_list(manager_client, manager):
     a, b = make_customer(manager, "B1"), make_customer(manager, "B2")
     manager_client.post(

@@ -1,5 +1,5 @@
-"""Verify the audit trail's hash chain and its anchors; exit status 1 names every altered or
-removed entry."""
+"""Verify the audit trail's hash chain and its anchors, and on request every stored file and
+electronic signature; exit status 1 names every altered or removed entry, file or signed record."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cqms.audit.verify import verify_chain
+from cqms.audit.verify import further_check, verify_chain
+
+FURTHER = ("files", "signatures")
 
 
 class Command(BaseCommand):
@@ -19,6 +21,16 @@ class Command(BaseCommand):
             "--anchors",
             help="Compare with this anchor file (e.g. a copy kept elsewhere) instead of "
             "CQMS_AUDIT_ANCHOR_FILE.",
+        )
+        parser.add_argument(
+            "--files",
+            action="store_true",
+            help="Also read every stored file and compare it with the digest taken at upload.",
+        )
+        parser.add_argument(
+            "--signatures",
+            action="store_true",
+            help="Also check every electronic signature against its record and evidence files.",
         )
 
     def handle(self, *args, anchors=None, **options):
@@ -37,6 +49,28 @@ class Command(BaseCommand):
             f"{report.checked} audit entries checked against {report.anchors} anchors "
             f"in {seconds:.2f} s"
         )
-        if not report.ok:
-            raise CommandError(f"{summary}: {len(report.problems)} problem(s) found.")
-        self.stdout.write(f"{summary}: the chain is intact.")
+        failed = [] if report.ok else [f"{summary}: {len(report.problems)} problem(s) found."]
+        if report.ok:
+            self.stdout.write(f"{summary}: the chain is intact.")
+        for name in FURTHER:
+            if options[name]:
+                failed += self._further(name)
+        if failed:
+            raise CommandError(" ".join(failed))
+
+    def _further(self, name: str) -> list[str]:
+        found = further_check(name)
+        if found is None:
+            return [f"--{name}: no check is installed."]
+        counted, check = found
+        started = time.perf_counter()
+        report = check()
+        summary = f"{report.checked} {counted} checked in {time.perf_counter() - started:.2f} s"
+        for problem in report.problems:
+            self.stderr.write(f"{name}: {problem}")
+        for note in report.notes:
+            self.stdout.write(f"{name}: {note}")
+        if report.ok:
+            self.stdout.write(f"{summary}: all match.")
+            return []
+        return [f"{summary}: {len(report.problems)} problem(s) found."]
