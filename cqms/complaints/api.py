@@ -85,7 +85,6 @@ class ComplaintSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("User name of the quality owner."),
     )
-    quantity_affected = serializers.IntegerField(min_value=0)
     clocks = serializers.SerializerMethodField()
 
     class Meta:
@@ -112,6 +111,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # Built from the model field, so it keeps the column's range (core.limits).
+        extra_kwargs = {"quantity_affected": {"required": True, "allow_null": False}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

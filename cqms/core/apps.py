@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         import django_filters.fields
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
         from django.forms import ModelChoiceField
 
@@ -16,10 +17,11 @@ class CoreConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (registers the system checks)
+            limits,
             lookups,  # noqa: F401  (registers one_of)
             menu,
         )
-        from .database import after_migrate
+        from .database import after_migrate, checked_integer_dumpers
         from .files import verify_stored_files
         from .forms import ChoicesInOneRead
 
@@ -42,5 +44,8 @@ class CoreConfig(AppConfig):
             django_filters.fields.ModelMultipleChoiceField,
         ):
             field_class.iterator = ChoicesInOneRead
+        # Numbers that do not fit their column: refused at every edge, never stored changed.
+        limits.bound_model_fields()
+        connection_created.connect(checked_integer_dumpers, dispatch_uid="cqms.checked_integers")
         # Connected to the last app, so it runs when every table exists.
         post_migrate.connect(after_migrate, sender=list(self.apps.get_app_configs())[-1])

@@ -1,4 +1,5 @@
-"""Database upkeep that SQLite needs and PostgreSQL does by itself."""
+"""Database upkeep that SQLite needs and PostgreSQL does by itself, and the binding of integers
+on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+from psycopg.errors import NumericValueOutOfRange
+from psycopg.types import numeric
 
 SCHEDULE_NAME = "cqms.refresh_statistics"
 
@@ -42,6 +45,45 @@ def custom_plans(using: str = DEFAULT_DB_ALIAS):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         yield
+
+
+def checked_integer_dumpers(sender, connection, **kwargs) -> None:
+    """Integers bound on the server reach PostgreSQL whole, or not at all.
+
+    Django wraps the value of every integer field in psycopg's Int2/Int4/Int8 (its column's
+    type). With parameters bound on the server (ADR 0013) psycopg sends them in binary, and its
+    C dumpers cast the Python int to a 16/32-bit C integer, keeping the low bits: 4294967301
+    (2**32 + 5) was stored as 5, 3000000000 arrived negative, and beyond 64 bits the dumper
+    raised OverflowError. Bound on the client, the same value goes out as text and PostgreSQL
+    refuses it. These dumpers refuse it the way PostgreSQL does (a DataError). Connected to
+    `connection_created`, so every connection gets them.
+    """
+    if connection.vendor != "postgresql":
+        return
+    for wrapper, dumper in _CHECKED_DUMPERS.items():
+        connection.connection.adapters.register_dumper(wrapper, dumper)
+
+
+def _checked_dumper(base: type, type_name: str, bits: int) -> type:
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    class Checked(base):
+        def dump(self, obj):
+            if not low <= obj <= high:
+                raise NumericValueOutOfRange(
+                    f'value "{int(obj)}" is out of range for type {type_name}'
+                )
+            return super().dump(obj)
+
+    Checked.__name__ = f"Checked{base.__name__}"
+    return Checked
+
+
+_CHECKED_DUMPERS = {
+    numeric.Int2: _checked_dumper(numeric.Int2BinaryDumper, "smallint", 16),
+    numeric.Int4: _checked_dumper(numeric.Int4BinaryDumper, "integer", 32),
+    numeric.Int8: _checked_dumper(numeric.Int8BinaryDumper, "bigint", 64),
+}
 
 
 def after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from cqms.core import limits
 from cqms.organisation import access
 from cqms.organisation.models import Department
 
@@ -103,12 +104,16 @@ class VoidSerializer(serializers.Serializer):
 def expected_version(request) -> int:
     """The version the client read: the If-Match header (an ETag from GET) or `version`."""
     raw = request.headers.get("If-Match", "").strip('W/"') or request.data.get("version")
+    low, high = limits.INTEGER_RANGES["PositiveIntegerField"]  # the version column
     try:
-        return int(raw)
-    except (TypeError, ValueError):
+        version = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        version = None
+    if version is None or isinstance(raw, bool) or not low <= version <= high:
         raise ValidationError(
             {"version": [_("Send the version you read, in If-Match or as `version`.")]}
-        ) from None
+        )
+    return version
 
 
 def as_drf(error: DjangoValidationError) -> ValidationError:

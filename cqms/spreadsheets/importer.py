@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
+from cqms.core import limits
 from cqms.core.context import change_context
 from cqms.core.errors import BusinessRuleError
 
@@ -391,7 +392,9 @@ def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None
             for message in error.messages:
                 report.add_error(number, spec.header_for(name), message)
     form = spec.make_form(data)
-    if not form.is_valid():
+    form.is_valid()
+    limits.check_form_numbers(form)  # also where the form leaves model validation out
+    if form.errors:
         for name, messages in form.errors.items():
             if name in bad_fields:
                 continue
