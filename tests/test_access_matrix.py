@@ -57,6 +57,11 @@ MATRIX = {
         "pk": o["customer"].pk,
         "document_pk": o["document"].pk,
     },
+    "customers:document_view": lambda o: {"pk": o["customer"].pk, "document_pk": o["document"].pk},
+    "customers:document_thumbnail": lambda o: {
+        "pk": o["customer"].pk,
+        "document_pk": o["document"].pk,
+    },
     "customers:document_void": lambda o: {"pk": o["customer"].pk, "document_pk": o["document"].pk},
     "customers:portal_checked": lambda o: {"pk": o["customer"].pk, "portal_pk": o["portal"].pk},
     "customers:child_add": lambda o: {"pk": o["customer"].pk, "kind": "contact"},
@@ -71,6 +76,14 @@ MATRIX = {
     "complaints:detail": lambda o: {"number": o["complaint"].number},
     "complaints:history": lambda o: {"number": o["complaint"].number},
     "complaints:attachment_download": lambda o: {
+        "number": o["complaint"].number,
+        "pk": o["complaint"].attachments.get().pk,
+    },
+    "complaints:attachment_view": lambda o: {
+        "number": o["complaint"].number,
+        "pk": o["complaint"].attachments.get().pk,
+    },
+    "complaints:attachment_thumbnail": lambda o: {
         "number": o["complaint"].number,
         "pk": o["complaint"].attachments.get().pk,
     },

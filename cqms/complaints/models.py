@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cqms.core import previews
 from cqms.core.models import TimeStampedModel, VersionedModel
 from cqms.numbering.patterns import NUMBER_MAX_LENGTH
 
@@ -701,6 +702,11 @@ class Attachment(TimeStampedModel):
 
     def __str__(self):
         return self.original_filename
+
+    @property
+    def is_image(self) -> bool:
+        """Offered as a thumbnail; its content is checked when served (core.previews)."""
+        return previews.looks_like_image(self.original_filename)
 
 
 class QualityInvestigation(VersionedModel):

@@ -17,6 +17,16 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
+    path(
+        "<str:number>/attachments/<int:pk>/view/",
+        views.attachment_view,
+        name="attachment_view",
+    ),
+    path(
+        "<str:number>/attachments/<int:pk>/thumbnail/",
+        views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
     path("<str:number>/forms/<str:name>/", views.panel_form, name="panel_form"),
     path("<str:number>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<str:number>/hand-over/", views.hand_over, name="hand_over"),

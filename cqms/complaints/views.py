@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from cqms.audit.selectors import history_for
+from cqms.core import previews
 from cqms.core.database import custom_plans
 from cqms.core.errors import BusinessRuleError
 from cqms.core.files import download_checked
@@ -204,8 +205,21 @@ def history(request, number: str):
 def attachment_download(request, number: str, pk: int):
     """A photo or evidence file of a complaint the user may see, served only while its bytes
     still have the digest taken at upload."""
+    return download_checked(request, _attachment(request, number, pk))
+
+
+def attachment_view(request, number: str, pk: int):
+    """A photo at full size in the browser (any other file downloads), checked like a download."""
+    return download_checked(request, _attachment(request, number, pk), show_image=True)
+
+
+def attachment_thumbnail(request, number: str, pk: int):
+    return previews.thumbnail_response(_attachment(request, number, pk))
+
+
+def _attachment(request, number: str, pk: int) -> Attachment:
     complaint = selectors.complaint_for_user_or_404(request.user, number)
-    return download_checked(request, get_object_or_404(Attachment, pk=pk, complaint=complaint))
+    return get_object_or_404(Attachment, pk=pk, complaint=complaint)
 
 
 def _transition(request, number: str, call, success: str, form=None):

@@ -200,9 +200,11 @@ def verify_stored_files():
     return report
 
 
-def download_checked(request, row, *, filename: str | None = None):
+def download_checked(request, row, *, filename: str | None = None, show_image: bool = False):
     """Serve a stored file only if its bytes still have the digest stored at upload; otherwise
     refuse with a page that says so and record the refusal in the record's audit trail.
+    `show_image`: a JPEG or PNG (by its content, core.previews) is shown in the browser at full
+    size instead of downloaded; any other file still downloads.
 
     `row` has `file`, `sha256` and `file_size` (a file at most CQMS_MAX_UPLOAD_MB: reading it
     once more before sending costs little)."""
@@ -225,6 +227,12 @@ def download_checked(request, row, *, filename: str | None = None):
                 {"name": name, "missing": state == MISSING},
                 status=409,
             )
+    if show_image:
+        from .previews import inline_image_response
+
+        shown = inline_image_response(row.file, name)
+        if shown is not None:
+            return shown
     return download_response(row.file, name)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cqms.core import previews
 from cqms.core.models import VersionedModel
 
 
@@ -249,6 +250,11 @@ class CustomerDocument(VersionedModel):
         if self.valid_until is None:
             return False
         return self.valid_until <= timezone.localdate() + dt.timedelta(days=days)
+
+    @property
+    def is_image(self) -> bool:
+        """Offered as a thumbnail; its content is checked when served (core.previews)."""
+        return previews.looks_like_image(self.original_filename)
 
 
 class SupplierPortal(VersionedModel):

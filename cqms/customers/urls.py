@@ -22,6 +22,16 @@ urlpatterns = [
         views.document_download,
         name="document_download",
     ),
+    path(
+        "<int:pk>/documents/<int:document_pk>/view/",
+        views.document_view,
+        name="document_view",
+    ),
+    path(
+        "<int:pk>/documents/<int:document_pk>/thumbnail/",
+        views.document_thumbnail,
+        name="document_thumbnail",
+    ),
     path("<int:pk>/documents/<int:document_pk>/void/", views.document_void, name="document_void"),
     path("<int:pk>/portals/<int:portal_pk>/checked/", views.portal_checked, name="portal_checked"),
     path("<int:pk>/<str:kind>/new/", views.child_edit, name="child_add"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from cqms.audit.selectors import history_for
+from cqms.core import previews
 from cqms.core.errors import BusinessRuleError
 from cqms.core.files import download_checked
 from cqms.core.forms import ReasonForm, apply_service
@@ -245,9 +246,21 @@ def document_add(request, pk: int):
 
 
 def document_download(request, pk: int, document_pk: int):
+    return download_checked(request, _document(request, pk, document_pk))
+
+
+def document_view(request, pk: int, document_pk: int):
+    """A scanned drawing or photo at full size in the browser; any other file downloads."""
+    return download_checked(request, _document(request, pk, document_pk), show_image=True)
+
+
+def document_thumbnail(request, pk: int, document_pk: int):
+    return previews.thumbnail_response(_document(request, pk, document_pk))
+
+
+def _document(request, pk: int, document_pk: int) -> CustomerDocument:
     customer = selectors.customer_for_user_or_404(request.user, pk)
-    document = get_object_or_404(CustomerDocument, pk=document_pk, customer=customer)
-    return download_checked(request, document)
+    return get_object_or_404(CustomerDocument, pk=document_pk, customer=customer)
 
 
 @require_POST

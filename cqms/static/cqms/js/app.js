@@ -98,3 +98,145 @@
   document.addEventListener("DOMContentLoaded", function () { initWhyChains(document); });
   document.addEventListener("htmx:load", function (event) { initWhyChains(event.detail.elt); });
 })();
+
+// Typing survives a swap: a container marked data-keep-input (an 8D step card) is redrawn by the
+// server whenever one of its forms is used ("Start the containment grid", "Attach", a row added).
+// What the user typed in its OTHER forms and has not saved is put back into the new drawing. A
+// field the server now shows with another value (someone saved it meanwhile) or no longer shows
+// keeps the server's value, and the card lists the unsaved text so it is never lost silently.
+(function () {
+  "use strict";
+
+  var SKIP = { hidden: 1, file: 1, submit: 1, button: 1, reset: 1, image: 1, password: 1 };
+  var drawn = new WeakMap();  // field -> its value as the server drew it
+  var pending = {};
+
+  function editable(root) {
+    return Array.prototype.filter.call(root.querySelectorAll("input[name], textarea[name], select[name]"), function (el) {
+      return !SKIP[el.type] && el.name !== "csrfmiddlewaretoken" && !el.disabled;
+    });
+  }
+
+  function keys(fields) {
+    var seen = {};
+    return fields.map(function (el) {
+      var base = el.name + (el.type === "radio" || el.type === "checkbox" ? "=" + el.value : "");
+      seen[base] = (seen[base] || 0) + 1;
+      return base + "#" + seen[base];
+    });
+  }
+
+  function current(el) {
+    if (el.type === "checkbox" || el.type === "radio") return { now: String(el.checked) };
+    if (el.tagName !== "SELECT") return { now: el.value };
+    var now = [], texts = {};
+    Array.prototype.forEach.call(el.options, function (o) {
+      if (o.selected) { now.push(o.value); texts[o.value] = o.text; }
+    });
+    return { now: now.join("\n"), texts: texts };
+  }
+
+  function original(el) {
+    if (drawn.has(el)) return drawn.get(el);
+    if (el.type === "checkbox" || el.type === "radio") return String(el.defaultChecked);
+    if (el.tagName !== "SELECT") return el.defaultValue;
+    return Array.prototype.filter.call(el.options, function (o) { return o.defaultSelected; })
+      .map(function (o) { return o.value; }).join("\n");
+  }
+
+  function remember(root) {
+    if (!root.querySelectorAll || !(root.closest("[data-keep-input]") || root.querySelector("[data-keep-input]"))) return;
+    editable(root).forEach(function (el) {
+      if (!drawn.has(el) && el.closest("[data-keep-input]")) drawn.set(el, current(el).now);
+    });
+  }
+
+  function label(el) {
+    var text = (el.labels && el.labels[0] && el.labels[0].textContent) || el.getAttribute("aria-label") || el.name;
+    return text.replace(/\s+/g, " ").replace(/\*$/, "").trim();
+  }
+
+  function shown(el, value) {
+    if (el.type === "checkbox" || el.type === "radio") return value.now === "true" ? "✓" : "✗";
+    if (el.tagName === "SELECT") return value.now.split("\n").map(function (v) { return value.texts[v] || v; }).join(", ");
+    return value.now;
+  }
+
+  function put(el, value) {
+    if (el.type === "checkbox" || el.type === "radio") { el.checked = value.now === "true"; return; }
+    if (el.tagName !== "SELECT") { el.value = value.now; return; }
+    var wanted = value.now ? value.now.split("\n") : [];
+    wanted.forEach(function (v) {
+      if (!Array.prototype.some.call(el.options, function (o) { return o.value === v; })) {
+        el.add(new Option(value.texts[v] || v, v));  // a picker's option found by searching
+      }
+    });
+    Array.prototype.forEach.call(el.options, function (o) { o.selected = wanted.indexOf(o.value) >= 0; });
+    if (el.tomselect) {
+      wanted.forEach(function (v) { el.tomselect.addOption({ value: v, text: value.texts[v] || v }); });
+      el.tomselect.setValue(wanted, true);
+    }
+  }
+
+  function note(card, lost) {
+    var box = document.createElement("div");
+    box.setAttribute("data-unsaved-note", lost.length ? "lost" : "kept");
+    box.className = "alert py-2 small " + (lost.length ? "alert-warning" : "alert-info");
+    box.setAttribute("role", lost.length ? "alert" : "status");
+    box.textContent = card.getAttribute(lost.length ? "data-input-lost" : "data-input-kept") || "";
+    if (lost.length) {
+      var list = document.createElement("ul");
+      list.className = "mb-0";
+      lost.forEach(function (item) {
+        var entry = document.createElement("li");
+        entry.setAttribute("data-unsaved-text", item.key);
+        entry.textContent = item.label + ": " + item.text;
+        list.appendChild(entry);
+      });
+      box.appendChild(list);
+    }
+    var body = card.querySelector(".card-body") || card;
+    body.insertBefore(box, body.firstChild);
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var card = event.detail.target;
+    if (!event.detail.shouldSwap || !card || !card.id || !card.hasAttribute("data-keep-input")) return;
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var sent = source ? (source.tagName === "FORM" ? source : source.form || source.closest("form")) : null;
+    var fields = editable(card);
+    var typed = [];
+    keys(fields).forEach(function (key, index) {
+      var el = fields[index];
+      if (sent && sent.contains(el)) return;  // the server answered for the form it received
+      var value = current(el);
+      var was = original(el);
+      if (value.now !== was) typed.push({ key: key, value: value, was: was, label: label(el), text: shown(el, value) });
+    });
+    if (typed.length) pending[card.id] = typed;
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    Object.keys(pending).forEach(function (id) {
+      var typed = pending[id];
+      delete pending[id];
+      var card = document.getElementById(id);
+      if (!card) return;
+      remember(card);
+      var fields = editable(card);
+      var byKey = {};
+      keys(fields).forEach(function (key, index) { byKey[key] = fields[index]; });
+      var lost = typed.filter(function (item) {
+        var el = byKey[item.key];
+        if (!el || original(el) !== item.was) return true;
+        put(el, item.value);
+        el.classList.add("cqms-unsaved");
+        return false;
+      });
+      note(card, lost);
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { remember(document); });
+  document.addEventListener("htmx:load", function (event) { remember(event.detail.elt); });
+})();
