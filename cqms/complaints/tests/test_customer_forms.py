@@ -16,7 +16,6 @@ from cqms.audit import services as audit
 from cqms.complaints import customer_forms, example_form, reports
 from cqms.complaints.models import ReportFormCell
 
-from . import eightd_factories as f
 from .answering import answerable, send
 
 pytestmark = pytest.mark.django_db
