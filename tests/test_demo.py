@@ -30,6 +30,7 @@ from cqms.organisation import access
 from cqms.organisation.models import Role, User
 
 pytestmark = pytest.mark.django_db
+DEMO_FILES = {}  # where the demo's uploads are stored
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,7 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, loaded once for the module inside a transaction rolled back at its end; each
     test runs in its own savepoint within it (the demo takes seconds, the tests milliseconds)."""
     files = tmp_path_factory.mktemp("demo-files")
+    DEMO_FILES["dir"] = files
     storages = {
         **settings.STORAGES,
         "default": {
@@ -290,3 +292,31 @@ def test_every_record_history_of_the_demo_renders(demo, client):
     for customer in Customer.objects.all():
         response = client.get(reverse("customers:history", args=[customer.pk]))
         assert response.status_code == 200
+
+
+def test_the_demos_closed_complaint_of_huadong_is_produced_in_its_own_8d_form(
+    demo, client, settings
+):
+    import openpyxl
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": DEMO_FILES["dir"], "base_url": None},
+        },
+    }
+    from cqms.complaints import example_form
+
+    customer = Customer.objects.get(short_name="华东汽车")
+    assert customer.supplier_code and customer.report_form.cells.count() == len(example_form.CELLS)
+    closed = Complaint.objects.get(
+        customer=customer, status="closed", steps__step="d8", steps__status="done"
+    )
+    client.force_login(User.objects.get(username="qm"))
+    response = client.get(reverse("complaints:report_form", args=[closed.number]))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))[example_form.SHEET]
+    assert sheet["C4"].value == closed.number and sheet["G3"].value == customer.supplier_code
+    assert sheet["C3"].value == "苏州精工汽车部件有限公司"
+    assert sheet["F31"].value  # the quality manager's approval of the closure

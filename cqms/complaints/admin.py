@@ -1,12 +1,15 @@
-"""Administrators manage the defect catalogue and the SLA policies (the time limits of the
-clocks, per customer where a customer's requirements differ). Every change is audited."""
+"""Administrators manage the defect catalogue, the SLA policies (the time limits of the clocks,
+per customer where a customer's requirements differ) and the customers' own 8D forms. Every
+change is audited."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cqms.audit.admin import AuditedModelAdmin
 
-from .models import DefectCategory, SlaPolicy, SlaRule
+from . import customer_forms
+from .models import CustomerReportForm, DefectCategory, ReportFormCell, SlaPolicy, SlaRule
 
 
 @admin.register(DefectCategory)
@@ -40,3 +43,49 @@ class SlaPolicyAdmin(AuditedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # complaints keep the policy they were registered under
+
+
+class ReportFormCellFormSet(forms.BaseInlineFormSet):
+    """Every mapped cell must point into the uploaded form."""
+
+    def clean(self):
+        super().clean()
+        upload = self.instance.file
+        if not upload or any(self.errors):
+            return
+        try:
+            upload.open("rb")
+            upload.seek(0)
+            workbook = customer_forms.open_template(upload.read())
+            upload.seek(0)
+        except Exception:  # the file's own validator names the problem
+            return
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not data.get("target"):
+                continue
+            try:
+                customer_forms.locate(workbook, data.get("sheet", ""), data["target"])
+            except ValueError as error:
+                form.add_error("target", str(error))
+
+
+class ReportFormCellInline(admin.TabularInline):
+    model = ReportFormCell
+    formset = ReportFormCellFormSet
+    extra = 3
+    fields = ["field", "sheet", "target", "rows"]
+
+
+@admin.register(CustomerReportForm)
+class CustomerReportFormAdmin(AuditedModelAdmin):
+    """A customer's own 8D form and where the 8D's fields go in it."""
+
+    inlines = [ReportFormCellInline]
+    list_display = ["customer", "name", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["customer__code", "customer__name", "name"]
+    autocomplete_fields = ["customer"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a form off instead: answers produced in it name it

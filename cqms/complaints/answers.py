@@ -578,7 +578,11 @@ def register() -> None:
         from cqms.audit.admin import AuditedModelAdmin
 
         class ReportSettingsAdmin(AuditedModelAdmin):
-            list_display = ["form_number", "revision"]
+            list_display = ["company_name", "form_number", "revision"]
+            fieldsets = [
+                (_("Our company"), {"fields": ["company_name", "company_name_en", "logo"]}),
+                (_("Controlled form"), {"fields": ["form_number", "revision"]}),
+            ]
 
             def has_add_permission(self, request):
                 return not ReportSettings.objects.exists() and super().has_add_permission(request)

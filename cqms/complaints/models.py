@@ -832,10 +832,48 @@ class VerdictLink(models.Model):
         return f"{self.answer} link"
 
 
+def report_file_path(instance, filename: str) -> str:
+    """A new name for every upload: a replaced logo or form stays readable for the reports
+    that used it."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"report-forms/{uuid.uuid4().hex}{suffix}"
+
+
+def _validate_logo(upload):
+    from .report_images import validate_logo
+
+    validate_logo(upload)
+
+
+def _validate_form_template(upload):
+    from .customer_forms import validate_template
+
+    validate_template(upload)
+
+
+def _form_fields():
+    from .customer_forms import field_choices
+
+    return field_choices()
+
+
 class ReportSettings(models.Model):
     """The controlled form the 8D report is printed on (one row, changed by administrators):
-    its form number and revision appear in the header of every page."""
+    the company's name and logo, the form number and revision at the top of every page."""
 
+    company_name = models.CharField(_("company name (Chinese)"), max_length=200, blank=True)
+    company_name_en = models.CharField(_("company name (English)"), max_length=200, blank=True)
+    logo = models.FileField(
+        _("logo"),
+        upload_to=report_file_path,
+        max_length=200,
+        blank=True,
+        validators=[_validate_logo],
+        help_text=_("A PNG or JPEG image, printed at the top of every page of the 8D report."),
+    )
     form_number = models.CharField(_("form number"), max_length=40, default="QR-QA-015")
     revision = models.CharField(_("form revision"), max_length=20, default="A/1")
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -850,3 +888,74 @@ class ReportSettings(models.Model):
     @classmethod
     def current(cls) -> ReportSettings:
         return cls.objects.order_by("pk").first() or cls()
+
+
+class CustomerReportForm(models.Model):
+    """A customer's own 8D form (an xlsx file) and where the 8D's fields go in it: answers for
+    this customer can be produced in it."""
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="report_form",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    file = models.FileField(
+        _("form template (xlsx)"),
+        upload_to=report_file_path,
+        max_length=200,
+        validators=[_validate_form_template],
+        help_text=_("The customer's 8D form as an .xlsx file without macros."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("customer's 8D form")
+        verbose_name_plural = _("customers' 8D forms")
+        ordering = ["customer__code"]
+
+    def __str__(self):
+        return f"{self.customer.code} {self.name}"
+
+
+class ReportFormCell(models.Model):
+    """One 8D field written into a cell (or named range) of a customer's form. A field of a list
+    (team, containment, actions …) fills the rows from this cell down."""
+
+    form = models.ForeignKey(
+        CustomerReportForm,
+        verbose_name=_("customer's 8D form"),
+        on_delete=models.CASCADE,
+        related_name="cells",
+    )
+    field = models.CharField(_("8D field"), max_length=60, choices=_form_fields)
+    sheet = models.CharField(
+        _("sheet"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the first sheet, or the sheet a named range points to."),
+    )
+    target = models.CharField(
+        _("cell or named range"), max_length=100, help_text=_("For example B4 or ComplaintNo.")
+    )
+    rows = models.PositiveSmallIntegerField(
+        _("rows available"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a list: how many rows the form has from this cell down. Items that do not fit "
+            "go to a continuation sheet."
+        ),
+    )
+
+    audit_parent = "form"
+
+    class Meta:
+        verbose_name = _("mapped cell")
+        verbose_name_plural = _("mapped cells")
+        ordering = ["form_id", "pk"]
+
+    def __str__(self):
+        return f"{self.field} → {self.sheet + '!' if self.sheet else ''}{self.target}"

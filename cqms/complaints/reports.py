@@ -15,7 +15,6 @@ rendered from it later, and a rejected answer stays readable exactly as it was s
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
@@ -23,11 +22,11 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cqms.customers.models import Customer
 
-from . import steps
+from . import report_images, signoff, steps
 from .models import (
     Action,
     ClockName,
@@ -52,10 +51,6 @@ FONT_FAMILY = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
 DATE = "%Y-%m-%d"
 DATETIME = "%Y-%m-%d %H:%M"
 
-# Who signed what, for the sign-off block: meanings of the approval log.
-REVIEWED_MEANINGS = ("reviewed", "verified")
-APPROVED_MEANINGS = ("approved", "decided")
-
 
 # --- The snapshot ------------------------------------------------------------------------------
 
@@ -76,32 +71,6 @@ def _bilingual_name(obj) -> dict:
     if obj is None:
         return {}
     return {"name": obj.name, "name_en": getattr(obj, "name_en", "") or ""}
-
-
-def _signatures(complaint: Complaint) -> list[dict]:
-    """The signatures of the approval log on the complaint, checked now."""
-    try:
-        from cqms.approvals.selectors import signature_rows
-    except ImportError:  # the approvals engine is not installed
-        return []
-    rows = []
-    for row in signature_rows(complaint):
-        meaning = row.get("meaning", "")
-        if meaning == "rejected":
-            continue  # a refusal is no sign-off
-        rows.append(
-            {
-                "role": "reviewed" if meaning in REVIEWED_MEANINGS else "approved",
-                "name": row.get("name", ""),
-                "on_behalf_of": row.get("on_behalf_of", ""),
-                "time": row.get("time_text", ""),
-                "meaning": meaning,
-                "node": str(row.get("node", "") or ""),
-                "state": row.get("state", ""),
-                "valid": bool(row.get("valid")),
-            }
-        )
-    return rows
 
 
 def _clocks(complaint: Complaint) -> list[dict]:
@@ -204,6 +173,8 @@ def _rows(complaint: Complaint) -> dict:
                 "step": row.step,
                 "description": row.description,
                 "size": row.file_size,
+                "file": row.file.name,
+                "sha256": row.sha256,
             }
             for row in complaint.attachments.all()
         ],
@@ -218,13 +189,9 @@ def build_snapshot(complaint: Complaint, *, sent: dict | None = None) -> dict:
         for row in EightDStep.objects.filter(complaint=c).select_related("owner", "completed_by")
     }
     investigation = QualityInvestigation.objects.filter(complaint=c).first()
-    prepared_by = c.owner or (c.department.head if c.department_id else None)
-    signoff = [{"role": "prepared", "name": _person(prepared_by), "time": ""}]
-    if sent:
-        signoff.append({"role": "sent", "name": sent.get("sent_by", ""), "time": sent["sent_at"]})
-    signoff.extend(_signatures(c))
     return {
         "format": FORMAT,
+        "supplier": supplier_identity(c.customer),
         "complaint": {
             "number": c.number,
             "root_number": c.root_number,
@@ -283,9 +250,32 @@ def build_snapshot(complaint: Complaint, *, sent: dict | None = None) -> dict:
         }
         if investigation is not None
         else None,
-        "signoff": signoff,
+        "signoff": signoff.snapshot_rows(c, stored, sent=sent),
+        "acceptance": signoff.case_acceptance(c),
+        "closed": c.status == Complaint.Status.CLOSED
+        and Step.D8 in stored
+        and stored[Step.D8].status == EightDStep.Status.DONE,
         "sent": sent or None,
     }
+
+
+def supplier_identity(customer) -> dict:
+    """Who sends the report: our company (administrators' setting) and the supplier code this
+    customer gave us, frozen with a sent version like everything else."""
+    form = ReportSettings.current()
+    return {
+        "name": form.company_name,
+        "name_en": form.company_name_en,
+        "logo": form.logo.name if form.logo else "",
+        "code": customer.supplier_code,
+        "form_number": form.form_number,
+        "revision": form.revision,
+    }
+
+
+def answer_snapshot(answer) -> dict:
+    """A sent version as frozen, with the customer's acceptance once it was given."""
+    return {**answer.snapshot, "acceptance": signoff.acceptance_of(answer)}
 
 
 # --- Labels in the document's language ---------------------------------------------------------
@@ -380,6 +370,23 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[str]]
+    nowrap: tuple[int, ...] = ()  # columns of names and dates: never broken inside a value
+
+    @property
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        return [[(value, i in self.nowrap) for i, value in enumerate(row)] for row in self.rows]
+
+    @property
+    def headings(self) -> list[tuple[str, bool]]:
+        return [(value, i in self.nowrap) for i, value in enumerate(self.columns)]
+
+
+@dataclass
+class Photo:
+    uri: str
+    caption: str
+    width: int
+    height: int
 
 
 @dataclass
@@ -389,6 +396,7 @@ class Section:
     meta: list[tuple[str, str]] = field(default_factory=list)
     fields: list[tuple[str, str]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
 
 
 def _label(model, name: str):
@@ -436,6 +444,7 @@ def _team(words: Words, rows: list[dict]) -> Table:
             ]
             for r in rows
         ],
+        nowrap=(0,),
     )
 
 
@@ -466,6 +475,7 @@ def _containment(words: Words, rows: list[dict]) -> Table:
             ]
             for r in rows
         ],
+        nowrap=(2, 3),
     )
 
 
@@ -525,6 +535,7 @@ def _actions(title):
                 ]
                 for r in rows
             ],
+            nowrap=(2, 3, 6),
         )
 
     return build
@@ -568,6 +579,7 @@ def _deployments(words: Words, rows: list[dict]) -> Table:
             [r["target"], r["action"], r["owner"], _day(r["due_date"]), _moment(r["done_at"])]
             for r in rows
         ],
+        nowrap=(2, 3, 4),
     )
 
 
@@ -633,21 +645,55 @@ def _header(words: Words, c: dict) -> list[tuple[str, str]]:
     return [(label, value) for label, value in rows if value not in (None, "")]
 
 
-def _sections(words: Words, snapshot: dict) -> list[Section]:
+def _photos(words: Words, snapshot: dict) -> dict[str, list[Photo]]:
+    """The attached images by the step they belong to (no step: the defect, D2), drawn again
+    from the stored files that still match their upload digest; other files are left out."""
+    from .models import Attachment
+
+    by_step: dict[str, list[Photo]] = {}
+    number = 0
+    for row in snapshot["rows"].get("attachments") or []:
+        if not row.get("file"):
+            continue
+        picture = report_images.stored_picture(Attachment(file=row["file"]).file, row["sha256"])
+        if picture is None:
+            continue
+        number += 1
+        caption = words.sentence(
+            gettext_lazy("Figure %(number)s: %(caption)s"),
+            number=number,
+            caption=row.get("description") or row.get("name", ""),
+        )
+        step = row.get("step") or Step.D2
+        by_step.setdefault(step, []).append(
+            Photo(picture.data_uri, caption, picture.width, picture.height)
+        )
+    return by_step
+
+
+def _sections(words: Words, snapshot: dict, *, closed: bool) -> list[Section]:
+    """D0 to D7, and D8 once the 8D is closed. Each step as a form shows it: who was
+    responsible, when it was completed, its fields, tables and photos."""
     sections = []
+    photos = _photos(words, snapshot)
     for step in steps.ORDER:
+        if step == Step.D8 and not closed:
+            continue
         spec = steps.SPECS[step]
         stored = snapshot["steps"].get(step)
         section = Section(step, words(Step(step).label))
         if stored:
             section.meta = [
-                (
-                    words(_label(EightDStep, "status")),
-                    words.choice(EightDStep.Status.choices, stored["status"]),
-                ),
-                (words(_label(EightDStep, "owner")), stored["owner"]),
-                (words(_label(EightDStep, "completed_at")), _moment(stored["completed_at"])),
+                (words(pgettext_lazy("8D form", "Responsible")), stored["owner"]),
+                (words(pgettext_lazy("8D form", "Completed on")), _day(stored["completed_at"])),
             ]
+            if stored["status"] != EightDStep.Status.DONE:
+                section.meta.append(
+                    (
+                        words(pgettext_lazy("8D form", "State")),
+                        words.choice(EightDStep.Status.choices, stored["status"]),
+                    )
+                )
             section.meta = [(label, value) for label, value in section.meta if value]
             section.fields = [
                 (words(item.label), _field_value(words, item, stored["data"].get(item.name)))
@@ -656,12 +702,13 @@ def _sections(words: Words, snapshot: dict) -> list[Section]:
         else:
             section.meta = [
                 (
-                    words(_label(EightDStep, "status")),
+                    words(pgettext_lazy("8D form", "State")),
                     words.choice(EightDStep.Status.choices, EightDStep.Status.NOT_STARTED),
                 )
             ]
         kinds = [kind for kind in spec.rows if kind != "corrective_actions" or step == Step.D5]
         section.tables = [t for t in _tables(words, snapshot["rows"], tuple(kinds)) if t.rows]
+        section.photos = photos.get(step, [])
         if step == Step.D7 and snapshot["complaint"].get("preventive_waived"):
             section.fields.append(
                 (
@@ -676,7 +723,7 @@ def _sections(words: Words, snapshot: dict) -> list[Section]:
 def _clock_rows(words: Words, snapshot: dict) -> Table:
     labels = dict(ClockName.choices)
     return Table(
-        words(gettext_lazy("Time limits")),
+        words(gettext_lazy("Time limits (internal)")),
         [
             words(gettext_lazy("Clock")),
             words(gettext_lazy("Due")),
@@ -692,15 +739,19 @@ def _clock_rows(words: Words, snapshot: dict) -> Table:
             ]
             for clock in snapshot.get("clocks", [])
         ],
+        nowrap=(1, 2),
     )
 
 
+# The rows of the signature block, in the order of the form. "decided" (核决) is printed only
+# when a decision was signed; the others always, empty for a hand signature if need be.
 SIGNOFF_ROLES = {
     "prepared": gettext_lazy("Prepared by"),
-    "sent": gettext_lazy("Sent to the customer by"),
     "reviewed": gettext_lazy("Reviewed by"),
     "approved": gettext_lazy("Approved by"),
+    "decided": gettext_lazy("Decided by"),
 }
+ALWAYS_SHOWN = ("prepared", "reviewed", "approved")
 
 
 def _meanings() -> dict:
@@ -711,46 +762,92 @@ def _meanings() -> dict:
     return dict(Meaning.choices)
 
 
-def _signoff(words: Words, snapshot: dict) -> Table:
-    meanings = _meanings()
-    rows = []
-    signatures = [row for row in snapshot.get("signoff", []) if row["role"] in SIGNOFF_ROLES]
-    for role in ("reviewed", "approved"):
-        if not any(row["role"] == role for row in signatures):
-            signatures.append({"role": role, "name": "", "time": ""})
-    order = list(SIGNOFF_ROLES)
-    signatures.sort(key=lambda row: order.index(row["role"]))
-    for row in signatures:
-        meaning = row.get("meaning", "")
-        state = ""
-        if meaning and not row.get("valid", True):
-            state = words(gettext_lazy("Signature no longer matches the record"))
-        rows.append(
-            [
-                words(SIGNOFF_ROLES[row["role"]]),
-                row.get("name", "")
-                + (f" ({row['on_behalf_of']})" if row.get("on_behalf_of") else ""),
-                row.get("time", "") if row["role"] != "sent" else _moment(row.get("time", "")),
-                " · ".join(
-                    part
-                    for part in (
-                        words.choice(meanings, meaning) if meaning else "",
-                        row.get("node", ""),
-                        state,
-                    )
-                    if part
-                ),
-            ]
+def _kind_label(kind: str):
+    try:
+        from cqms.approvals import registry
+
+        return registry.get(kind).label
+    except Exception:  # an approval kind no longer registered: its code
+        return kind
+
+
+def _signature_meaning(words: Words, row: dict, meanings: dict) -> str:
+    meaning = row.get("meaning", "")
+    if meaning == "prepared":
+        return words(gettext_lazy("Author of the 8D, as recorded in CQMS"))
+    if not meaning:
+        return ""
+    parts = [
+        words.sentence(
+            gettext_lazy("Electronic signature: %(meaning)s"),
+            meaning=words.choice(meanings, meaning),
         )
+    ]
+    if row.get("node"):
+        parts.append(row["node"])
+    if not row.get("valid", True):
+        parts.append(words(gettext_lazy("Signature no longer matches the record")))
+    return " · ".join(parts)
+
+
+def signoff_rows(words: Words, snapshot: dict) -> list[dict]:
+    """The signature block as text: role on the form, name, position, date, meaning."""
+    meanings = _meanings()
+    rows = [row for row in snapshot.get("signoff", []) if row.get("role") != "sent"]
+    for role in ALWAYS_SHOWN:
+        if not any(row.get("role") == role for row in rows):
+            rows.append({"role": role, "name": "", "time": ""})
+    order = [*SIGNOFF_ROLES, "other"]
+    rows.sort(key=lambda row: order.index(row["role"]) if row["role"] in order else len(order))
+    result = []
+    for row in rows:
+        role = row["role"]
+        label = SIGNOFF_ROLES.get(role) or _kind_label(row.get("kind", ""))
+        name = row.get("name", "")
+        if row.get("on_behalf_of"):
+            name += f" ({row['on_behalf_of']})"
+        result.append(
+            {
+                "role": role,
+                "label": words(label),
+                "name": name,
+                "position": words.name(row.get("position")),
+                "date": _moment(row.get("time", "")),
+                "meaning": _signature_meaning(words, row, meanings),
+            }
+        )
+    acceptance = snapshot.get("acceptance")
+    if acceptance:
+        result.append(
+            {
+                "role": "customer",
+                "label": words(gettext_lazy("Customer acceptance")),
+                "name": acceptance.get("contact", ""),
+                "position": acceptance.get("title", ""),
+                "date": _moment(acceptance.get("at", "")),
+                "meaning": words(gettext_lazy("Accepted online through the private link"))
+                if acceptance.get("online")
+                else words.sentence(
+                    gettext_lazy("Acceptance recorded by %(who)s"),
+                    who=acceptance.get("recorded_by", ""),
+                ),
+            }
+        )
+    return result
+
+
+def _signoff(words: Words, rows: list[dict]) -> Table:
     return Table(
-        words(gettext_lazy("Sign-off")),
+        words(gettext_lazy("Signatures")),
         [
-            words(gettext_lazy("Role")),
-            words(gettext_lazy("Name")),
-            words(gettext_lazy("Time")),
-            words(gettext_lazy("Signature")),
+            words(pgettext_lazy("8D form", "Signature")),
+            words(pgettext_lazy("8D form", "Name")),
+            words(pgettext_lazy("8D form", "Position")),
+            words(pgettext_lazy("8D form", "Date")),
+            words(pgettext_lazy("8D form", "Meaning")),
         ],
-        rows,
+        [[r["label"], r["name"], r["position"], r["date"], r["meaning"]] for r in rows],
+        nowrap=(0, 1, 3),
     )
 
 
@@ -783,31 +880,70 @@ def _page_counter(words: Words) -> str:
     return ' "   " '.join(parts)
 
 
-def report_context(snapshot: dict, language: str, *, version: int | None = None) -> dict:
-    """Everything the report shows, as text in the document language."""
+def _identity(words: Words, snapshot: dict) -> dict:
+    """Our company, the supplier code the customer gave us and the controlled form, for the top
+    of every page. Versions sent before these were frozen show the current settings."""
+    supplier = snapshot.get("supplier")
+    if supplier is None:
+        form = ReportSettings.current()
+        supplier = {
+            "name": form.company_name,
+            "name_en": form.company_name_en,
+            "logo": form.logo.name if form.logo else "",
+            "code": "",
+            "form_number": form.form_number,
+            "revision": form.revision,
+        }
+    logo = None
+    if supplier.get("logo"):
+        logo = report_images.stored_picture(
+            ReportSettings(logo=supplier["logo"]).logo, longest=report_images.LOGO_PIXELS
+        )
+    form_label = words(gettext_lazy("Form No."))
+    revision_label = words(gettext_lazy("Revision"))
+    return {
+        "company_name": words.name(supplier),
+        "logo": logo.data_uri if logo else "",
+        "supplier_code_label": words(gettext_lazy("Supplier code")),
+        "supplier_code": supplier.get("code", ""),
+        "form_number_label": form_label,
+        "form_number": supplier["form_number"],
+        "revision_label": revision_label,
+        "revision": supplier["revision"],
+        "form_line": f"{form_label}: {supplier['form_number']}  "
+        f"{revision_label}: {supplier['revision']}",
+    }
+
+
+def report_context(
+    snapshot: dict, language: str, *, version: int | None = None, internal: bool = False
+) -> dict:
+    """Everything the report shows, as text in the document language. The customer's copy
+    leaves out the internal time limits; `internal` keeps them."""
     if language not in DOCUMENT_LANGUAGES:
         language = "zh"
     words = Words(language)
-    form = ReportSettings.current()
     c = snapshot["complaint"]
     sent = snapshot.get("sent") or {}
+    closed = bool(snapshot.get("closed"))
     document_number = c["number"] + (f" v{version}" if version else "")
+    identity = _identity(words, snapshot)
+    signatures = signoff_rows(words, snapshot)
     return {
+        **identity,
         "lang": words.html_lang,
         "font_family": FONT_FAMILY,
         "title": words(gettext_lazy("8D report")),
-        "draft": version is None,
+        "draft": version is None and not closed,
         "draft_label": words(gettext_lazy("Draft: not sent to the customer")),
+        "closed": closed,
+        "internal": internal,
+        "internal_label": words(gettext_lazy("Internal copy: not for the customer")),
         "number": c["number"],
         "document_number": document_number,
-        "form_line": f"{words(gettext_lazy('Form No.'))} {form.form_number}  "
-        f"{words(gettext_lazy('Revision'))} {form.revision}",
         "page_counter": _page_counter(words),
         "document_css": _css_string(document_number),
-        "form_css": _css_string(
-            f"{words(gettext_lazy('Form No.'))} {form.form_number}  "
-            f"{words(gettext_lazy('Revision'))} {form.revision}"
-        ),
+        "form_css": _css_string(identity["form_line"]),
         "number_label": words(_label(Complaint, "number")),
         "version_label": words(gettext_lazy("Answer version")),
         "version": version,
@@ -817,12 +953,14 @@ def report_context(snapshot: dict, language: str, *, version: int | None = None)
             who=sent.get("sent_by", ""),
             via=words.choice(Complaint.Channel.choices, sent.get("via", "")),
         )
-        if sent
+        if sent and not closed
         else "",
         "header": _header(words, c),
-        "clocks": _clock_rows(words, snapshot),
-        "sections": _sections(words, snapshot),
-        "signoff": _signoff(words, snapshot),
+        "clocks": _clock_rows(words, snapshot) if internal else None,
+        "sections": _sections(words, snapshot, closed=closed),
+        "signatures": signatures,
+        "signoff": _signoff(words, signatures),
+        "words": words,
     }
 
 
@@ -835,120 +973,20 @@ def render_html(snapshot: dict, language: str, *, version: int | None = None) ->
     return render_to_string("complaints/report/content.html", {"report": context})
 
 
-def render_pdf(snapshot: dict, language: str, *, version: int | None = None) -> bytes:
+def render_pdf(
+    snapshot: dict, language: str, *, version: int | None = None, internal: bool = False
+) -> bytes:
     from weasyprint import HTML
 
-    context = report_context(snapshot, language, version=version)
+    context = report_context(snapshot, language, version=version, internal=internal)
     html = render_to_string("complaints/report/eightd.html", {"report": context})
     return HTML(string=html, base_url=None).write_pdf()
 
 
-def render_xlsx(snapshot: dict, language: str, *, version: int | None = None) -> bytes:
-    """The same content as one printable sheet. Every value is written as text: a value such as
-    "=HYPERLINK(...)" never becomes a formula."""
-    import xlsxwriter
+def render_xlsx(
+    snapshot: dict, language: str, *, version: int | None = None, internal: bool = False
+) -> bytes:
+    """The same content as one printable sheet (see `report_xlsx`)."""
+    from .report_xlsx import render
 
-    from cqms.spreadsheets.exporter import is_risky
-
-    report = report_context(snapshot, language, version=version)
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    font = {"font_name": "Noto Sans CJK SC", "font_size": 9, "valign": "top", "text_wrap": True}
-    plain = workbook.add_format(font)
-    quoted = workbook.add_format({**font, "quote_prefix": True})
-    bold = workbook.add_format({**font, "bold": True})
-    title = workbook.add_format({**font, "bold": True, "font_size": 14, "text_wrap": False})
-    section = workbook.add_format({**font, "bold": True, "bg_color": "#DDE3EA", "border": 1})
-    head = workbook.add_format({**font, "bold": True, "bg_color": "#F1F3F5", "border": 1})
-    cell = workbook.add_format({**font, "border": 1})
-    cell_quoted = workbook.add_format({**font, "border": 1, "quote_prefix": True})
-
-    sheet = workbook.add_worksheet("8D")
-    sheet.set_paper(9)  # A4
-    sheet.set_portrait()
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.8)
-    escape = lambda text: text.replace("&", "&&")  # noqa: E731
-    sheet.set_header(f"&L&8{escape(report['form_line'])}&R&8{escape(report['document_number'])}")
-    sheet.set_footer(f"&C&8{escape(_xlsx_page_counter(language))}")
-    sheet.set_column(0, 0, 22)
-    sheet.set_column(1, 7, 16)
-    width = 8
-
-    def text(row, col, value, style=plain, risky_style=quoted):
-        value = "" if value is None else str(value)
-        if value == "":
-            sheet.write_blank(row, col, None, style)
-        else:
-            sheet.write_string(row, col, value, risky_style if is_risky(value) else style)
-
-    row = 0
-    text(row, 0, report["title"], title)
-    text(row, 5, report["document_number"], bold)
-    row += 1
-    text(row, 0, report["form_line"])
-    row += 1
-    if report["draft"]:
-        text(row, 0, report["draft_label"], bold)
-        row += 1
-    if report["sent_line"]:
-        text(row, 0, report["sent_line"])
-        row += 1
-    row += 1
-
-    def pairs(items):
-        nonlocal row
-        for label, value in items:
-            text(row, 0, label, bold)
-            sheet.merge_range(row, 1, row, width - 1, "", plain)
-            text(row, 1, value)
-            row += 1
-
-    def table(item: Table):
-        nonlocal row
-        text(row, 0, item.title, bold)
-        row += 1
-        for col, heading in enumerate(item.columns[:width]):
-            text(row, col, heading, head, head)
-        row += 1
-        for values in item.rows:
-            for col, value in enumerate(values[:width]):
-                text(row, col, value, cell, cell_quoted)
-            row += 1
-        row += 1
-
-    pairs(report["header"])
-    row += 1
-    table(report["clocks"])
-    for part in report["sections"]:
-        sheet.merge_range(row, 0, row, width - 1, "", section)
-        text(row, 0, part.title, section, section)
-        row += 1
-        pairs(part.meta)
-        pairs(part.fields)
-        for item in part.tables:
-            table(item)
-        row += 1
-    table(report["signoff"])
-    workbook.close()
-    return buffer.getvalue()
-
-
-def _xlsx_page_counter(language: str) -> str:
-    words = Words(language if language in DOCUMENT_LANGUAGES else "zh")
-    languages = ["zh-hans", "en"] if words.bilingual else [LANGUAGES.get(words.language, "en")]
-    texts = []
-    for code in languages:
-        with translation.override(code):
-            value = _("Page %(page)s of %(pages)s") % {"page": "&P", "pages": "&N"}
-        if value not in texts:
-            texts.append(value)
-    return "   ".join(texts)
+    return render(report_context(snapshot, language, version=version, internal=internal))

@@ -96,3 +96,14 @@ def answers_sent(complaint: Complaint) -> list:
         answer.sent_to = contacts.get(answer.sent_to_id)
         answer.verdict_contact = contacts.get(answer.verdict_contact_id)
     return sent
+
+
+def customer_report_form(customer):
+    """The customer's own 8D form, if an administrator mapped one and it is active."""
+    from .models import CustomerReportForm
+
+    return (
+        CustomerReportForm.objects.filter(customer=customer, is_active=True)
+        .prefetch_related("cells")
+        .first()
+    )

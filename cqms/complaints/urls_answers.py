@@ -15,9 +15,15 @@ urlpatterns = [
     path("verdict/<str:token>/", views.verdict_start, name="verdict_start"),
     path("<str:number>/report.pdf", views.report_pdf, name="report_pdf"),
     path("<str:number>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("<str:number>/report-form.xlsx", views.report_form, name="report_form"),
     path("<str:number>/answers/send/", views.send_answer, name="send_answer"),
     path("<str:number>/answers/<int:version>/report.pdf", views.answer_pdf, name="answer_pdf"),
     path("<str:number>/answers/<int:version>/report.xlsx", views.answer_xlsx, name="answer_xlsx"),
+    path(
+        "<str:number>/answers/<int:version>/report-form.xlsx",
+        views.answer_form,
+        name="answer_form",
+    ),
     path("<str:number>/answers/<int:version>/link/", views.create_link, name="create_link"),
     path(
         "<str:number>/answers/<int:version>/verdict/", views.record_verdict, name="record_verdict"

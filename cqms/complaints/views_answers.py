@@ -35,7 +35,7 @@ from cqms.jobs.services import start_job
 from cqms.spreadsheets.importer import build_template
 from cqms.spreadsheets.jobs import start_import_commit
 
-from . import answers, reports, selectors
+from . import answers, customer_forms, reports, selectors
 from . import spreadsheets as sheets
 from .forms_answers import (
     ImportForm,
@@ -44,7 +44,7 @@ from .forms_answers import (
     StaffVerdictForm,
     VerdictLinkForm,
 )
-from .models import Answer, Complaint, VerdictLink
+from .models import Answer, Complaint, CustomerReportForm, EightDStep, Step, VerdictLink
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,6 +71,9 @@ def panel_context(request, complaint: Complaint) -> dict:
         "answer_pending": pending,
         "may_answer": may_answer,
         "can_send": may_answer and complaint.status == Complaint.Status.ACTIONS_ANSWERED,
+        "customer_form": selectors.customer_report_form(complaint.customer),
+        "report_final": complaint.status == Complaint.Status.CLOSED
+        and complaint.steps.filter(step=Step.D8, status=EightDStep.Status.DONE).exists(),
     }
     if context["can_send"]:
         context["send_form"] = SendAnswerForm(complaint=complaint)
@@ -211,36 +214,101 @@ def _language(request, complaint: Complaint) -> str:
     return wanted if wanted in reports.DOCUMENT_LANGUAGES else complaint.customer.document_language
 
 
+def _internal(request) -> bool:
+    """The internal copy keeps the supplier's own time limits; the customer's copy does not."""
+    return request.GET.get("copy") == "internal"
+
+
+def _live_name(complaint: Complaint, snapshot: dict, request, extension: str) -> str:
+    state = "" if snapshot.get("closed") else "-draft"
+    copy = "-internal" if _internal(request) else ""
+    return f"8D-{complaint.number}{state}{copy}.{extension}"
+
+
+def _answer_name(complaint: Complaint, version: int, request, extension: str) -> str:
+    copy = "-internal" if _internal(request) else ""
+    return f"8D-{complaint.number}-v{version}{copy}.{extension}"
+
+
 @permission_required("complaints.view_complaint", raise_exception=True)
 def report_pdf(request, number: str):
-    """The 8D as it stands now (a draft: not what the customer received)."""
+    """The 8D as it stands now: a draft, or the final report once the 8D is closed."""
     complaint = _complaint(request, number)
-    content = reports.render_pdf(reports.build_snapshot(complaint), _language(request, complaint))
-    return _file(content, "application/pdf", f"8D-{complaint.number}-draft.pdf")
+    snapshot = reports.build_snapshot(complaint)
+    content = reports.render_pdf(
+        snapshot, _language(request, complaint), internal=_internal(request)
+    )
+    return _file(content, "application/pdf", _live_name(complaint, snapshot, request, "pdf"))
 
 
 @permission_required("complaints.view_complaint", raise_exception=True)
 def report_xlsx(request, number: str):
     complaint = _complaint(request, number)
-    content = reports.render_xlsx(reports.build_snapshot(complaint), _language(request, complaint))
-    return _file(content, XLSX, f"8D-{complaint.number}-draft.xlsx")
+    snapshot = reports.build_snapshot(complaint)
+    content = reports.render_xlsx(
+        snapshot, _language(request, complaint), internal=_internal(request)
+    )
+    return _file(content, XLSX, _live_name(complaint, snapshot, request, "xlsx"))
+
+
+@permission_required("complaints.view_complaint", raise_exception=True)
+def report_form(request, number: str):
+    """The 8D as it stands now in the customer's own form (404 when the customer has none)."""
+    complaint = _complaint(request, number)
+    form = _customer_form(complaint)
+    snapshot = reports.build_snapshot(complaint)
+    context = reports.report_context(snapshot, _language(request, complaint))
+    content = customer_forms.fill(form, context, snapshot)
+    state = "" if snapshot.get("closed") else "-draft"
+    return _file(content, XLSX, f"8D-{complaint.number}{state}-{complaint.customer.code}.xlsx")
 
 
 @permission_required("complaints.view_complaint", raise_exception=True)
 def answer_pdf(request, number: str, version: int):
-    """The answered version exactly as sent, in the language it was sent in."""
+    """The answered version exactly as sent, in the language it was sent in, with the
+    customer's acceptance once given."""
     complaint = _complaint(request, number)
     answer = _answer(complaint, version)
-    content = reports.render_pdf(answer.snapshot, answer.language, version=answer.version_number)
-    return _file(content, "application/pdf", f"8D-{complaint.number}-v{version}.pdf")
+    content = reports.render_pdf(
+        reports.answer_snapshot(answer),
+        answer.language,
+        version=answer.version_number,
+        internal=_internal(request),
+    )
+    return _file(content, "application/pdf", _answer_name(complaint, version, request, "pdf"))
 
 
 @permission_required("complaints.view_complaint", raise_exception=True)
 def answer_xlsx(request, number: str, version: int):
     complaint = _complaint(request, number)
     answer = _answer(complaint, version)
-    content = reports.render_xlsx(answer.snapshot, answer.language, version=answer.version_number)
-    return _file(content, XLSX, f"8D-{complaint.number}-v{version}.xlsx")
+    content = reports.render_xlsx(
+        reports.answer_snapshot(answer),
+        answer.language,
+        version=answer.version_number,
+        internal=_internal(request),
+    )
+    return _file(content, XLSX, _answer_name(complaint, version, request, "xlsx"))
+
+
+@permission_required("complaints.view_complaint", raise_exception=True)
+def answer_form(request, number: str, version: int):
+    """An answered version in the customer's own form."""
+    complaint = _complaint(request, number)
+    answer = _answer(complaint, version)
+    form = _customer_form(complaint)
+    snapshot = reports.answer_snapshot(answer)
+    context = reports.report_context(snapshot, answer.language, version=answer.version_number)
+    content = customer_forms.fill(form, context, snapshot)
+    name = f"8D-{complaint.number}-v{version}-{complaint.customer.code}.xlsx"
+    return _file(content, XLSX, name)
+
+
+def _customer_form(complaint: Complaint) -> CustomerReportForm:
+    form = selectors.customer_report_form(complaint.customer)
+    if form is None:
+        raise Http404
+    return form
 
 
 # --- The customer's private pages --------------------------------------------------------------

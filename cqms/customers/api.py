@@ -29,6 +29,7 @@ WRITABLE_CUSTOMER_FIELDS = [
     "grade",
     "industry",
     "oem_group",
+    "supplier_code",
     "document_language",
     "country",
     "phone",

@@ -61,6 +61,12 @@ class Customer(VersionedModel):
         _("industry"), max_length=20, choices=Industry, default=Industry.AUTOMOTIVE
     )
     oem_group = models.CharField(_("OEM group"), max_length=100, blank=True)
+    supplier_code = models.CharField(
+        _("our supplier code"),
+        max_length=40,
+        blank=True,
+        help_text=_("The supplier code this customer gave us; printed on our 8D reports."),
+    )
     document_language = models.CharField(
         _("document language"),
         max_length=10,

@@ -96,7 +96,7 @@ def test_the_xlsx_holds_the_same_report_and_reads_back(ready, sales):
     assert "客户 / Customer" in text
     assert "检验漏检" in text  # the escape cause of D4
     book = openpyxl.load_workbook(io.BytesIO(content))
-    assert "QR-QA-015" in book.active.oddHeader.left.text
+    assert "QR-QA-015" in book.active.oddHeader.right.text
     assert "&P" in book.active.oddFooter.center.text or "&[Page]" in str(
         book.active.oddFooter.center.text
     )
@@ -113,16 +113,18 @@ def test_the_xlsx_never_turns_text_into_formulas(sales, customer, quality, membe
     assert cell.data_type == "s"  # a string, not a formula
 
 
-def test_the_sign_off_block_shows_prepared_sent_and_signatures(ready, sales, monkeypatch):
+def test_the_sign_off_block_shows_prepared_reviewed_and_approved_with_dates(ready, sales):
     answer = send(ready, sales)
-    rows = answer.snapshot["signoff"]
-    assert rows[0] == {"role": "prepared", "name": str(ready.owner), "time": ""}
-    assert rows[1]["role"] == "sent" and rows[1]["name"] == str(sales)
+    prepared = answer.snapshot["signoff"][0]
+    assert (prepared["role"], prepared["name"]) == ("prepared", str(ready.owner))
+    last_step = max(s.completed_at for s in ready.steps.all() if s.completed_at)
+    assert prepared["time"] == reports._iso(last_step)  # when D1–D7 were done
     context = reports.report_context(answer.snapshot, "en", version=1)
-    table = context["signoff"]
-    labels = [row[0] for row in table.rows]
-    assert labels[:2] == ["Prepared by", "Sent to the customer by"]
-    assert "Reviewed by" in labels and "Approved by" in labels
+    labels = [row[0] for row in context["signoff"].rows]
+    # the form's rows, empty for a hand signature until signed; "decided" only when signed
+    assert labels == ["Prepared by", "Reviewed by", "Approved by"]
+    assert context["signoff"].rows[0][3] == reports._moment(prepared["time"])
+    assert context["signoff"].columns == ["Signature", "Name", "Position", "Date", "Meaning"]
 
 
 def test_a_signature_that_no_longer_matches_is_marked_in_the_report(ready):
@@ -140,7 +142,7 @@ def test_a_signature_that_no_longer_matches_is_marked_in_the_report(ready):
         }
     )
     text = pdf_text(reports.render_pdf(snapshot, "en"))
-    assert has(text, "王经理") and has(text, "2026-11-20 10:15:03+08:00")
+    assert has(text, "王经理") and has(text, "2026-11-20 10:15")
     assert has(text, "no longer matches")
 
 

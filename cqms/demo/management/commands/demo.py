@@ -17,11 +17,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cqms.audit import services as audit
+from cqms.complaints import example_form
+from cqms.complaints.models import CustomerReportForm, ReportSettings
 from cqms.core.context import change_context
 from cqms.customers import services as customer_services
 from cqms.customers.models import Customer
 from cqms.demo.complaints import create_complaints
-from cqms.demo.files import demo_pdf
+from cqms.demo.files import demo_pdf, demo_png
 from cqms.demo.legacy import import_legacy_register
 from cqms.organisation import services as organisation_services
 from cqms.organisation.models import Department, Role
@@ -274,6 +276,7 @@ class Command(BaseCommand):
         with quiet_job_queue(), change_context(source="command"), audit.change_transaction():
             users = self.create_users()
             customers = self.create_customers(users, rng)
+            self.set_up_reports(users, customers)
             complaints = create_complaints(users, customers, password=DEMO_PASSWORD)
             import_legacy_register(users["admin"])
         self.print_logins()
@@ -329,6 +332,7 @@ class Command(BaseCommand):
                     "department": owner_user.department,
                     "customer_since": today - dt.timedelta(days=rng.randint(200, 3000)),
                     "phone": f"+86 21 {rng.randint(5000, 6999)} {rng.randint(1000, 9999)}",
+                    "supplier_code": f"SUP-{80417 + index * 113}",
                 },
                 actor=admin,
             )
@@ -391,6 +395,24 @@ class Command(BaseCommand):
                     customer_services.record_portal_check(portal, actor=owner_user)
             customers[short] = customer
         return customers
+
+    def set_up_reports(self, users: dict, customers: dict[str, Customer]) -> None:
+        """Our company on the 8D report form, and 华东汽车's own 8D form (an example drawn in
+        code) mapped to the 8D's fields."""
+        admin = users["admin"]
+        form = ReportSettings.current()
+        values = {
+            "company_name": "苏州精工汽车部件有限公司",
+            "company_name_en": "Suzhou Jinggong Auto Parts Co., Ltd.",
+        }
+        if form.pk is None:
+            for name, value in values.items():
+                setattr(form, name, value)
+            form.logo.save("logo.png", ContentFile(demo_png(240, 90, seed=7)), save=False)
+            audit.save_new(form, actor=admin)
+        customer = customers["华东汽车"]
+        if not CustomerReportForm.objects.filter(customer=customer).exists():
+            example_form.install(customer, actor=admin, name="华东汽车 8D 报告 OEM-QF-8D-03")
 
     def print_logins(self) -> None:
         User = get_user_model()
