@@ -112,15 +112,20 @@ def diff(obj: models.Model, before: dict, after: dict) -> list[dict]:
         change = {"field": name, "old": old, "new": new}
         field_obj = obj._meta.get_field(name)
         if field_obj.is_relation:
-            change["old_display"] = _display(field_obj, old)
-            change["new_display"] = _display(field_obj, new)
+            change["old_display"] = _display(field_obj, old, obj)
+            change["new_display"] = _display(field_obj, new, obj)
         changes.append(change)
     return changes
 
 
-def _display(field_obj, pk) -> str | None:
+def _display(field_obj, pk, obj=None) -> str | None:
     if pk is None:
         return None
+    if obj is not None and field_obj.is_cached(obj):
+        # The related record in hand (a bulk import loads them all at once): no query.
+        cached = field_obj.get_cached_value(obj)
+        if cached is not None and canonical_value(cached.pk) == pk:
+            return str(cached)
     related = field_obj.related_model._base_manager.filter(pk=pk).first()
     return str(related) if related is not None else pk
 
@@ -213,10 +218,98 @@ def save_new(
     if hasattr(obj, "created_by_id") and obj.created_by_id is None and getattr(actor, "pk", None):
         obj.created_by = actor
     obj.save(force_insert=True)
-    values = {name: value for name, value in snapshot(obj).items() if value not in (None, "")}
-    changes = diff(obj, dict.fromkeys(values), values)
+    changes = creation_changes(obj)
     record(obj, action, actor=actor, changes=changes, reason=reason, on_behalf_of=on_behalf_of)
     return obj
+
+
+def creation_changes(obj: models.Model) -> list[dict]:
+    """Every initial value of a new record, as its creation entry lists them."""
+    values = {name: value for name, value in snapshot(obj).items() if value not in (None, "")}
+    return diff(obj, dict.fromkeys(values), values)
+
+
+# --- Bulk writes (imports) ---------------------------------------------------------------------
+
+
+def bulk_save_new(
+    objs: Sequence[models.Model], *, actor, pending: list[Pending], action: str = CREATE
+) -> None:
+    """Insert records of one model at once; their creation entries (as `save_new` writes them)
+    are appended to `pending`, for one `record_many` at the end of the change. Related records
+    should be set as objects (not ids), so their names need no query."""
+    if not objs:
+        return
+    for obj in objs:
+        if hasattr(obj, "created_by_id") and obj.created_by_id is None and getattr(actor, "pk", 0):
+            obj.created_by = actor
+    objs[0].__class__._base_manager.bulk_create(objs, batch_size=500)
+    pending.extend(Pending(obj, action, actor, creation_changes(obj)) for obj in objs)
+
+
+def bulk_save_changes(
+    items: Sequence[tuple[models.Model, models.Model, dict[str, Any]]],
+    *,
+    actor,
+    pending: list[Pending],
+    action: str = UPDATE,
+) -> int:
+    """`save_changes` for many records of one model: `items` are (stored, obj, values), the row
+    as it was read (its version is the expected one) and the object to change. One conditional
+    UPDATE per row on the DB-API cursor (statements of the same columns sent together); any
+    row that moved on raises ConcurrentEditError. Entries are appended to `pending`."""
+    if not items:
+        return 0
+    model = items[0][1].__class__
+    connection = transaction.get_connection()
+    versioned = any(f.name == "version" for f in model._meta.concrete_fields)
+    stamped = any(f.name == "updated_at" for f in model._meta.concrete_fields)
+    now = timezone.now()
+    groups: dict[tuple[str, ...], list[tuple[list, models.Model, list[dict]]]] = {}
+    for stored, obj, values in items:
+        before = snapshot(stored)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        after = {**before, **{k: v for k, v in snapshot(obj).items() if k in values}}
+        changes = diff(obj, before, after)
+        if not changes:
+            continue
+        fields = [model._meta.get_field(change["field"]) for change in changes]
+        if stamped:
+            obj.updated_at = now
+            fields.append(model._meta.get_field("updated_at"))
+        params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+        params.append(obj.pk)
+        if versioned:
+            params.append(stored.version)
+        key = tuple(f.column for f in fields)
+        groups.setdefault(key, []).append((params, obj, changes))
+    table = connection.ops.quote_name(model._meta.db_table)
+    quote = connection.ops.quote_name
+    written = 0
+    with connection.cursor() as cursor:
+        for columns, rows in groups.items():
+            sets = [f"{quote(c)} = %s" for c in columns]
+            where = f"{quote(model._meta.pk.column)} = %s"
+            if versioned:
+                sets.append(f"{quote('version')} = {quote('version')} + 1")
+                where += f" AND {quote('version')} = %s"
+            # Table and column names from the model, quoted; every value is a parameter.
+            sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
+            for params, obj, _changes in rows:
+                # One statement per row: a DB-API executemany does not say which row missed.
+                cursor.execute(sql, params)
+                if cursor.rowcount != 1:
+                    raise _conflict(obj)
+                if versioned:
+                    obj.version = params[-1] + 1
+            written += len(rows)
+            pending.extend(Pending(obj, action, actor, changes) for _p, obj, changes in rows)
+    for rows in groups.values():
+        for _params, obj, changes in rows:
+            fields = [change["field"] for change in changes]
+            signals.changed.send(sender=model, instance=obj, fields=fields)
+    return written
 
 
 def save_changes(

@@ -78,6 +78,14 @@ class ImportSpec:
     columns: Sequence[Column]
     form_class: type[forms.Form]
     save_row: Callable[..., str | None] | None = None  # save_row(cleaned_data, *, actor)
+    # Bulk imports: prepare(raw rows, *, actor) loads what the whole file refers to in a few
+    # queries and returns a context that form_kwargs, classify and check_rows receive
+    # (`context=`); save_rows(valid rows, *, actor, context, report) writes them all at once
+    # (raising RowsRefused for rows it refuses). A context may have stale(): True if the records it
+    # loaded changed since (asked inside the write transaction).
+    prepare: Callable[..., Any] | None = None
+    save_rows: Callable[..., None] | None = None
+    check_rows: Callable[..., list] | None = None  # check_rows(valid, *, context) -> errors
     classify: Callable[[dict], str] | None = None  # dry run: NEW, UPDATED or UNCHANGED
     form_kwargs: Callable[[dict], dict] | None = None  # e.g. the instance a row updates
     key_fields: tuple[str, ...] = ()  # a key twice in one file is an error
@@ -86,8 +94,13 @@ class ImportSpec:
     max_rows: int = 50_000
     header_search_rows: int = 10
 
-    def make_form(self, data: dict) -> forms.Form:
-        extra = self.form_kwargs(data) if self.form_kwargs else {}
+    def make_form(self, data: dict, context=None) -> forms.Form:
+        if self.form_kwargs is None:
+            extra = {}
+        elif self.prepare is not None:
+            extra = self.form_kwargs(data, context=context)
+        else:
+            extra = self.form_kwargs(data)
         return self.form_class(data=data, **extra)
 
     def column_for(self, field_name: str) -> Column | None:
@@ -324,27 +337,26 @@ def _row_errors(spec: ImportSpec, number: int, error: ValidationError, report) -
             report.add_error(number, "", message)
 
 
-def _check(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportReport, list]:
+def _read(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportReport, list]:
+    """Every non-empty row of the file as (row number, {field: cell}); the file is read once."""
     report = ImportReport()
-    valid: list[ValidRow] = []
+    rows: list[tuple[int, dict]] = []
     try:
         table = reader.open_table(fileobj, filename=filename)
     except ValidationError as error:
         _row_errors(spec, None, error, report)
-        return report, valid
-    base_fields = spec.form_class.base_fields
+        return report, rows
     with table:
-        rows = table.rows()
+        lines = table.rows()
         try:
-            header_row, mapping = _find_header(spec, rows, report)
+            header_row, mapping = _find_header(spec, lines, report)
             if report.errors:
-                return report, valid
+                return report, rows
             example = {c.field: _text(c.example) for c in spec.columns if _text(c.example) != ""}
-            seen_keys: dict[tuple, int] = {}
             total = max((table.total or 0) - header_row, 0) or None
-            message = _("Checking the rows.")
+            message = _("Reading the rows.")
             _report_progress(progress, 0, total, message)
-            for number, values in rows:
+            for number, values in lines:
                 raw = {
                     column.field: values[index] if index < len(values) else None
                     for index, column in mapping.items()
@@ -371,15 +383,42 @@ def _check(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportRepo
                         % {"count": spec.max_rows},
                     )
                     break
-                _check_row(spec, number, raw, base_fields, report, valid, seen_keys)
+                rows.append((number, raw))
                 _report_progress(progress, report.rows, total, message)
         except ValidationError as error:  # the sheet turned out unreadable while streaming
             _row_errors(spec, None, error, report)
-    _report_progress(progress, report.rows, report.rows, None)
-    return report, valid
+    return report, rows
 
 
-def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None:
+def _validate(spec: ImportSpec, rows: list, read: ImportReport, *, actor, progress):
+    """Check every row in memory; the lookups of the whole file come from `spec.prepare` in a
+    few queries. Returns a fresh report (the read's counts), the valid rows and the context."""
+    report = ImportReport(rows=read.rows, example_skipped=read.example_skipped)
+    valid: list[ValidRow] = []
+    context = spec.prepare([raw for _number, raw in rows], actor=actor) if spec.prepare else None
+    base_fields = spec.form_class.base_fields
+    seen_keys: dict[tuple, int] = {}
+    message = _("Checking the rows.")
+    _report_progress(progress, 0, len(rows), message)
+    for index, (number, raw) in enumerate(rows, start=1):
+        _check_row(spec, number, raw, base_fields, report, valid, seen_keys, context)
+        _report_progress(progress, index, len(rows), message)
+    if spec.check_rows is not None and not report.errors:
+        # Rules between rows, or that need every row's lookups at once.
+        for number, column, text in spec.check_rows(valid, context=context):
+            report.add_error(number, column, text)
+    _report_progress(progress, len(rows), len(rows), None)
+    return report, valid, context
+
+
+def _check(spec: ImportSpec, fileobj, *, filename, progress, actor=None):
+    read, rows = _read(spec, fileobj, filename=filename, progress=progress)
+    if read.errors:
+        return read, [], None
+    return _validate(spec, rows, read, actor=actor, progress=progress)
+
+
+def _check_row(spec, number, raw, base_fields, report, valid, seen_keys, context) -> None:
     data = {}
     errors_before = len(report.errors)
     bad_fields = set()
@@ -390,7 +429,7 @@ def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None
             bad_fields.add(name)
             for message in error.messages:
                 report.add_error(number, spec.header_for(name), message)
-    form = spec.make_form(data)
+    form = spec.make_form(data, context)
     if not form.is_valid():
         for name, messages in form.errors.items():
             if name in bad_fields:
@@ -415,7 +454,10 @@ def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None
     outcome = NEW
     if spec.classify is not None:
         try:
-            outcome = spec.classify(cleaned) or NEW
+            if spec.prepare is not None:
+                outcome = spec.classify(cleaned, context=context) or NEW
+            else:
+                outcome = spec.classify(cleaned) or NEW
         except ValidationError as error:
             _row_errors(spec, number, error, report)
             return
@@ -425,9 +467,12 @@ def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None
     valid.append(ValidRow(number, cleaned, outcome))
 
 
-def dry_run(spec: ImportSpec, fileobj, *, filename: str | None = None, progress=None):
-    """Check every row and count what an import would do; writes nothing."""
-    report, _valid = _check(spec, fileobj, filename=filename, progress=progress)
+def dry_run(spec: ImportSpec, fileobj, *, filename: str | None = None, progress=None, actor=None):
+    """Check every row and count what an import would do; writes nothing. With the `actor`
+    the rows are checked against that person's permissions too (when the spec can)."""
+    report, _valid, _context = _check(
+        spec, fileobj, filename=filename, progress=progress, actor=actor
+    )
     return report
 
 
@@ -435,49 +480,132 @@ class _Rollback(Exception):
     pass
 
 
+class _Stale(Exception):
+    pass
+
+
+class RowsRefused(Exception):
+    """Raised by `save_rows`: these rows cannot be saved, so none is. `errors` holds
+    (row number, column header, message) tuples."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = list(errors)
+
+
+# Rounds of "check outside the write transaction, then apply if nothing changed meanwhile";
+# the last round checks inside the transaction, so the import always ends.
+APPLY_ATTEMPTS = 3
+
+
 def commit(
     spec: ImportSpec, fileobj, *, actor, filename: str | None = None, progress=None
 ) -> ImportReport:
     """Check the file again and, only if no row has a problem, save every row in one
     transaction. A row that the service refuses rolls back all rows: it is all or nothing.
-    The changes are audited with the source "import"."""
-    from cqms.audit.services import change_transaction
+    The changes are audited with the source "import".
 
-    if spec.save_row is None:
+    A spec with `save_rows` is checked outside the write transaction and applied in one short
+    one, so other people's saves wait seconds, not minutes (on SQLite there is one writer at a
+    time). If the records the file refers to changed in between (`context.stale()`), the rows
+    are checked again; the last attempt checks inside the transaction."""
+    if spec.save_row is None and spec.save_rows is None:
         raise ValueError(f"The import spec {spec.name!r} has no save_row.")
     with change_context(source="import"):
-        report, valid = _check(spec, fileobj, filename=filename, progress=progress)
+        read, rows = _read(spec, fileobj, filename=filename, progress=progress)
+        if read.errors:
+            return read
+        if spec.save_rows is None:
+            return _commit_row_by_row(spec, rows, read, actor=actor, progress=progress)
+        for attempt in range(1, APPLY_ATTEMPTS + 1):
+            last = attempt == APPLY_ATTEMPTS
+            try:
+                report = _apply(spec, rows, read, actor=actor, progress=progress, inside=last)
+            except _Stale:
+                continue
+            return report
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _apply(spec, rows, read, *, actor, progress, inside: bool) -> ImportReport:
+    from cqms.audit.services import change_transaction
+
+    report = valid = context = None
+    if not inside:
+        report, valid, context = _validate(spec, rows, read, actor=actor, progress=progress)
         if report.errors:
             return report
-        checked = dict(report.counts)
-        report.counts = dict.fromkeys(OUTCOMES, 0)
-        message = _("Saving %(count)s rows.") % {"count": len(valid)}
-        _report_progress(progress, 0, len(valid), message)
-        _flush(progress)
-        try:
-            with change_transaction():
-                for index, row in enumerate(valid, start=1):
-                    try:
-                        outcome = spec.save_row(row.cleaned_data, actor=actor)
-                    except ValidationError as error:
-                        _row_errors(spec, row.number, error, report)
-                        raise _Rollback from error
-                    except (BusinessRuleError, PermissionDenied) as error:
-                        text = (
-                            error.message
-                            if isinstance(error, BusinessRuleError)
-                            else _("You are not allowed to import this row.")
-                        )
-                        report.add_error(row.number, "", text)
-                        raise _Rollback from error
-                    report.counts[outcome if outcome in OUTCOMES else row.outcome] += 1
-                    _report_progress(progress, index, len(valid), message)
-                if spec.finalize is not None:
-                    spec.finalize(report, actor=actor)
-        except _Rollback:
-            report.counts = checked
-            return report
-        report.committed = True
+    _flush(progress)
+    checked = None
+    try:
+        with change_transaction():
+            if inside:
+                report, valid, context = _validate(spec, rows, read, actor=actor, progress=progress)
+                if report.errors:
+                    return report
+            elif context is not None and getattr(context, "stale", None) and context.stale():
+                raise _Stale
+            checked = dict(report.counts)
+            message = _("Saving %(count)s rows.") % {"count": len(valid)}
+            _report_progress(progress, 0, len(valid), message)
+            try:
+                spec.save_rows(valid, actor=actor, context=context, report=report)
+            except RowsRefused as refused:
+                for number, column, text in refused.errors:
+                    report.add_error(number, column, text)
+                raise _Rollback from refused
+            except ValidationError as error:
+                _row_errors(spec, None, error, report)
+                raise _Rollback from error
+            except (BusinessRuleError, PermissionDenied) as error:
+                report.add_error(None, "", _refusal(error))
+                raise _Rollback from error
+            _report_progress(progress, len(valid), len(valid), message)
+            if spec.finalize is not None:
+                spec.finalize(report, actor=actor)
+    except _Rollback:
+        report.counts = checked
+        return report
+    report.committed = True
+    return report
+
+
+def _refusal(error) -> str:
+    if isinstance(error, BusinessRuleError):
+        return force_str(error.message)
+    return _("You are not allowed to import this row.")
+
+
+def _commit_row_by_row(spec, rows, read, *, actor, progress) -> ImportReport:
+    from cqms.audit.services import change_transaction
+
+    report, valid, _context = _validate(spec, rows, read, actor=actor, progress=progress)
+    if report.errors:
+        return report
+    checked = dict(report.counts)
+    report.counts = dict.fromkeys(OUTCOMES, 0)
+    message = _("Saving %(count)s rows.") % {"count": len(valid)}
+    _report_progress(progress, 0, len(valid), message)
+    _flush(progress)
+    try:
+        with change_transaction():
+            for index, row in enumerate(valid, start=1):
+                try:
+                    outcome = spec.save_row(row.cleaned_data, actor=actor)
+                except ValidationError as error:
+                    _row_errors(spec, row.number, error, report)
+                    raise _Rollback from error
+                except (BusinessRuleError, PermissionDenied) as error:
+                    report.add_error(row.number, "", _refusal(error))
+                    raise _Rollback from error
+                report.counts[outcome if outcome in OUTCOMES else row.outcome] += 1
+                _report_progress(progress, index, len(valid), message)
+            if spec.finalize is not None:
+                spec.finalize(report, actor=actor)
+    except _Rollback:
+        report.counts = checked
+        return report
+    report.committed = True
     return report
 
 
