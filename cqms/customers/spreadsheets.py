@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cqms.audit import services as audit
+from cqms.audit import bulk
 from cqms.organisation import access, lookups
 from cqms.organisation.models import Department
 from cqms.spreadsheets.exporter import ExportColumn
@@ -136,6 +136,13 @@ class CustomerRowForm(forms.ModelForm):
                 data[name] = getattr(self.instance, name)
         return data
 
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.lookups is not None:
+            # The loaded users and departments exist: no query per row to say so again.
+            exclude |= {"owner", "department"}
+        return exclude
+
     def validate_unique(self):
         # A bulk import knows every code of the file and the table (CustomerLookups): no
         # query per row. A code that exists in another case updates that customer.
@@ -228,10 +235,9 @@ def classify(cleaned: dict, *, context: CustomerLookups) -> str:
     return UPDATED if values else UNCHANGED
 
 
-def save_rows(rows, *, actor, context: CustomerLookups, report) -> None:
-    """Every row at once: new customers inserted together, changes sent together, and their
-    entries chained in one go (the same records and entries as the services write)."""
-    pending: list[audit.Pending] = []
+def save_rows(rows, *, actor, context: CustomerLookups) -> bulk.BulkWrite:
+    """Every row prepared at once (the records and entries the services write): new customers
+    inserted together, changes sent together, all entries chained in one go."""
     new, changed = [], []
     for row in rows:
         cleaned = row.cleaned_data
@@ -246,10 +252,12 @@ def save_rows(rows, *, actor, context: CustomerLookups, report) -> None:
                 )
             new.append(customer)
         elif values := _values(cleaned, customer):
-            changed.append((copy.copy(customer), customer, values))
-    audit.bulk_save_new(new, actor=actor, pending=pending)
-    audit.bulk_save_changes(changed, actor=actor, pending=pending)
-    audit.record_many(pending)
+            changed.append((customer, copy.copy(customer), values))
+    plan = bulk.BulkWrite(actor, stale=context.stale)
+    bulk.reserve_ids(Customer, new)
+    plan.insert(new)
+    plan.update(changed)
+    return plan
 
 
 def form_kwargs(data: dict, *, context: CustomerLookups) -> dict:

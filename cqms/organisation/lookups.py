@@ -33,17 +33,24 @@ class UserLookup:
         return self.by_login.get(key(text)) or self.by_name.get(text.strip())
 
 
-class DepartmentLookup:
-    """Departments by code or English name (any case) or Chinese name."""
+class CodeNameLookup:
+    """Records by code or English name (any case) or Chinese name, the first in the
+    queryset's order when several match (departments, defect categories)."""
 
-    def __init__(self, queryset=None):
+    def __init__(self, queryset):
         self.matches: dict[str, object] = {}
-        for department in queryset if queryset is not None else Department.objects.all():
-            for name in (key(department.code), department.name, key(department.name_en)):
+        self.all: dict[int, object] = {}
+        for item in queryset:
+            self.all[item.pk] = item
+            for name in (key(item.code), item.name, key(item.name_en)):
                 if name:
-                    self.matches.setdefault(name, department)
-        self.all = {d.pk: d for d in self.matches.values()}
+                    self.matches.setdefault(name, item)
 
     def find(self, text: str):
         text = text.strip()
         return self.matches.get(key(text)) or self.matches.get(text)
+
+
+class DepartmentLookup(CodeNameLookup):
+    def __init__(self):
+        super().__init__(Department.objects.select_related("head"))
