@@ -35,6 +35,8 @@ from .chain import key_id
 from .models import AuditEntry, ChainHead
 
 AT_MARK = "\x00at\x00"
+CHANGES_MARK = "\x00changes\x00"
+SEP = (",", ":")
 
 
 class StaleRows(Exception):
@@ -89,11 +91,12 @@ class BulkWrite:
         self.stale = stale
         self.on_behalf_of = on_behalf_of
         self.inserts: list[tuple[str, list[list]]] = []
-        self.updates: list[tuple[str, list[list], list]] = []
+        self.updates: dict[str, list[list]] = {}  # statements of the same columns together
         self.extra_sql: list[tuple[str, list[list]]] = []
         self.entries: list[tuple[list, bytes, bytes]] = []
         self.changed: list[tuple[type, models.Model, list[str]]] = []
-        self.after_commit: list = []  # callables the importer runs once this is committed
+        self.after_commit: list = []
+        self._displays: dict = {}  # callables the importer runs once this is committed
         context = current_context()
         self._fixed = {
             "actor_id": getattr(actor, "pk", None) or None,
@@ -106,6 +109,15 @@ class BulkWrite:
         }
         fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
         self._entry_fields = fields
+        self._entry_index = {f.name: i for i, f in enumerate(fields)}
+        self._changes_field = AuditEntry._meta.get_field("changes")
+        self._entry_template = [
+            f.get_db_prep_save(
+                self._fixed["actor_id"] if f.name == "actor" else self._fixed.get(f.name),
+                connection,
+            )
+            for f in fields
+        ]
         self._entry_sql = _insert_sql(AuditEntry, fields)
 
     # --- Preparing (outside the transaction) ---------------------------------------------------
@@ -113,8 +125,25 @@ class BulkWrite:
     def insert(self, objs: Sequence[models.Model], *, action: str = services.CREATE) -> None:
         """New records (ids reserved) and their creation entries."""
         for obj in objs:
-            self.entry(obj, action, services.creation_changes(obj))
+            self.entry(obj, action, self.creation_changes(obj))
         self.insert_rows(objs)
+
+    def creation_changes(self, obj: models.Model) -> list[dict]:
+        """`services.creation_changes`, the names of related records looked up once."""
+        changes = []
+        for name, new in services.snapshot(obj).items():
+            if new in (None, ""):
+                continue
+            change = {"field": name, "old": None, "new": new}
+            field = obj._meta.get_field(name)
+            if field.is_relation:
+                key = (field.related_model, new)
+                if key not in self._displays:
+                    self._displays[key] = services._display(field, new, obj)
+                change["old_display"] = None
+                change["new_display"] = self._displays[key]
+            changes.append(change)
+        return changes
 
     def insert_rows(self, objs: Sequence[models.Model]) -> None:
         """New records (ids reserved) as they are now, their entries added by the caller (a
@@ -123,23 +152,38 @@ class BulkWrite:
             return
         model = objs[0].__class__
         fields = list(model._meta.concrete_fields)
+        plain = [_is_plain(f) for f in fields]
+        stamps = [
+            getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields
+        ]
         rows = []
         for obj in objs:
             if obj.pk is None:
                 raise ValueError("reserve_ids() first: the entries name the record's id")
             if hasattr(obj, "created_by_id") and obj.created_by_id is None:
                 obj.created_by_id = getattr(self.actor, "pk", None)
-            rows.append([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+            values = obj.__dict__
+            rows.append(
+                [
+                    values[f.attname]
+                    if is_plain
+                    else f.get_db_prep_save(
+                        f.pre_save(obj, True) if stamp else values[f.attname], connection
+                    )
+                    for f, is_plain, stamp in zip(fields, plain, stamps, strict=True)
+                ]
+            )
             obj._state.adding = False
         self.inserts.append((_insert_sql(model, fields), rows))
 
     def change(self, obj: models.Model, values: dict, *, action: str = services.UPDATE) -> None:
         """A change of a record this plan inserts: applied to the object, entry as
         `save_changes` writes it."""
-        before = services.snapshot(obj)
+        fields = [obj._meta.get_field(name) for name in values]
+        before = {f.name: services.canonical_value(getattr(obj, f.attname)) for f in fields}
         for name, value in values.items():
             setattr(obj, name, value)
-        after = {**before, **{k: v for k, v in services.snapshot(obj).items() if k in values}}
+        after = {f.name: services.canonical_value(getattr(obj, f.attname)) for f in fields}
         changes = services.diff(obj, before, after)
         if not changes:
             return
@@ -160,7 +204,7 @@ class BulkWrite:
         model = items[0][1].__class__
         names = {f.name for f in model._meta.concrete_fields}
         versioned, stamped = "version" in names, "updated_at" in names
-        groups: dict[tuple, list] = {}
+        count = 0
         now = timezone.now()
         for stored, obj, values in items:
             before = services.snapshot(stored)
@@ -179,21 +223,12 @@ class BulkWrite:
             if versioned:
                 params.append(stored.version)
                 obj.version = stored.version + 1
-            groups.setdefault(tuple(f.column for f in fields), []).append(params)
+            sql = _update_sql(model, [f.column for f in fields], versioned)
+            self.updates.setdefault(sql, []).append(params)
+            count += 1
             self.entry(obj, action, changes)
             self.changed.append((model, obj, [change["field"] for change in changes]))
-        quote = connection.ops.quote_name
-        for columns, rows in groups.items():
-            sets = [f"{quote(c)} = %s" for c in columns]
-            where = f"{quote(model._meta.pk.column)} = %s"
-            if versioned:
-                sets.append(f"{quote('version')} = {quote('version')} + 1")
-                where += f" AND {quote('version')} = %s"
-            table = quote(model._meta.db_table)
-            # Names from the model, quoted; every value is a parameter.
-            sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
-            self.updates.append((sql, rows, []))
-        return sum(len(rows) for rows in groups.values())
+        return count
 
     def rows(self, sql: str, rows: list[list]) -> None:
         """Rows without entries of their own (a many-to-many link, recorded on its record)."""
@@ -217,17 +252,20 @@ class BulkWrite:
             "changes": changes,
             "reason": reason,
         }
-        canonical = dict(values, at=AT_MARK)
+        # The canonical text of chain.canonical(), built around the changes' JSON, which is
+        # also the stored value (one json.dumps of the changes, not two).
+        changes_text = json.dumps(changes, ensure_ascii=False, sort_keys=True, separators=SEP)
+        canonical = dict(values, at=AT_MARK, changes=CHANGES_MARK)
         canonical["actor_id"] = None if values["actor_id"] is None else str(values["actor_id"])
-        text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=SEP)
+        text = text.replace(json.dumps(CHANGES_MARK), changes_text, 1)
         before, after = text.split(json.dumps(AT_MARK), 1)
-        row = []
-        for field in self._entry_fields:
-            if field.name in ("at", "prev_hash", "hash"):
-                row.append(None)
-            else:
-                value = values["actor_id"] if field.name == "actor" else values[field.name]
-                row.append(field.get_db_prep_save(value, connection))
+        row = list(self._entry_template)
+        for name in ("record_type", "record_id", "record_label", "root_type", "root_id"):
+            row[self._entry_index[name]] = values[name]
+        row[self._entry_index["action"]] = action
+        row[self._entry_index["reason"]] = reason
+        row[self._entry_index["changes"]] = _json_param(changes, changes_text)
         self.entries.append((row, (before + '"').encode(), ('"' + after).encode()))
 
     # --- Writing (inside change_transaction) ---------------------------------------------------
@@ -241,7 +279,7 @@ class BulkWrite:
         with connection.cursor() as cursor:
             for sql, rows in self.inserts:
                 cursor.executemany(sql, rows)
-            for sql, rows, _unused in self.updates:
+            for sql, rows in self.updates.items():
                 cursor.executemany(sql, rows)
                 if cursor.rowcount != len(rows):
                     raise StaleRows(sql)
@@ -277,6 +315,53 @@ class BulkWrite:
             cursor.executemany(self._entry_sql, rows[start : start + 5000])
         last_id = AuditEntry.objects.order_by("-id").values_list("id", flat=True)[0]
         ChainHead.objects.filter(pk=1).update(last_id=last_id, last_hash=prev_hash)
+
+
+PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+    models.AutoField,
+    models.BigAutoField,
+)
+
+
+def _is_plain(field) -> bool:
+    """A value the DB-API driver takes as it is (no conversion, no automatic value)."""
+    if isinstance(field, models.ForeignKey):
+        return _is_plain(field.target_field)
+    return isinstance(field, PLAIN_FIELDS) and type(field).get_db_prep_value in (
+        models.Field.get_db_prep_value,
+        models.IntegerField.get_db_prep_value,
+        models.CharField.get_db_prep_value,
+        models.TextField.get_db_prep_value,
+        models.BooleanField.get_db_prep_value,
+        models.ForeignKey.get_db_prep_value,
+        models.AutoField.get_db_prep_value,
+        models.BigAutoField.get_db_prep_value,
+    )
+
+
+def _json_param(value, text: str):
+    """A JSON column's parameter from JSON text already made."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value, dumps=lambda _value: text)
+    return text
+
+
+def _update_sql(model, columns: list[str], versioned: bool) -> str:
+    quote = connection.ops.quote_name
+    sets = [f"{quote(c)} = %s" for c in columns]
+    where = f"{quote(model._meta.pk.column)} = %s"
+    if versioned:
+        sets.append(f"{quote('version')} = {quote('version')} + 1")
+        where += f" AND {quote('version')} = %s"
+    # Names from the model, quoted; every value is a parameter.
+    return f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
 
 
 def _insert_sql(model: type[models.Model], fields) -> str:

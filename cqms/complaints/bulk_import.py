@@ -25,13 +25,16 @@ from cqms.audit.models import AuditEntry
 from cqms.clocks.models import Clock
 from cqms.core.errors import BusinessRuleError
 from cqms.customers.models import Customer
+from cqms.jobs.services import start_job
 from cqms.numbering.services import next_numbers, preview_numbers
 from cqms.organisation import access, lookups
+from cqms.workdays import calendar
 
 from . import services
 from .models import Complaint, DefectCategory, SlaPolicy, SlaRule
 
 CHUNK = 500
+ANNOUNCE_KIND = "complaints.import.announce"
 # Changes to these since the rows were checked make them stale.
 WATCHED = [
     "complaints.complaint",
@@ -220,6 +223,7 @@ def plan(rows, *, actor, context: RegisterLookups) -> bulk.BulkWrite:
     )
     earlier = _Earlier(context.customer_ids, since)
     content_type = ContentType.objects.get_for_model(Complaint)
+    cal = calendar.company_calendar()  # once: each deadline would read its fingerprint again
     repeats, clocks_, links = [], [], []
     for complaint in complaints:
         window = services.months_before(
@@ -242,7 +246,7 @@ def plan(rows, *, actor, context: RegisterLookups) -> bulk.BulkWrite:
         responsible = complaint.owner or complaint.department.head
         own = []
         for spec in specs:
-            due = spec.due(complaint.received_at)
+            due = spec.due(complaint.received_at, cal)
             clock = Clock(
                 content_type=content_type,
                 name=spec.name,
@@ -261,13 +265,13 @@ def plan(rows, *, actor, context: RegisterLookups) -> bulk.BulkWrite:
     write = bulk.BulkWrite(actor, stale=_stale_check(context, numbers))
     create = audit_services.CREATE
     for row, complaint, found, own in zip(rows, complaints, repeats, clocks_, strict=True):
-        write.entry(complaint, create, audit_services.creation_changes(complaint))
+        write.entry(complaint, create, write.creation_changes(complaint))
         if found:
             numbers_found = ", ".join(number for _at, _pk, number, _c in found)
             change = {"field": "repeat_of", "old": "", "new": numbers_found}
             write.entry(complaint, "complaints.repeat_linked", [change])
         for clock in own:
-            write.entry(clock, create, audit_services.creation_changes(clock))
+            write.entry(clock, create, write.creation_changes(clock))
         closed_at = row.cleaned_data.get("closed_at")
         if closed_at:
             for clock in own:
@@ -288,7 +292,10 @@ def plan(rows, *, actor, context: RegisterLookups) -> bulk.BulkWrite:
         c for row, c in zip(rows, complaints, strict=True) if not row.cleaned_data.get("closed_at")
     ]
     if still_open:
-        write.after_commit.append(lambda: announce(still_open, actor=actor))
+        ids = [c.pk for c in still_open]
+        write.after_commit.append(
+            lambda: start_job(ANNOUNCE_KIND, actor=actor, params={"ids": ids})
+        )
     return write
 
 
@@ -301,15 +308,19 @@ def _stale_check(context: RegisterLookups, numbers: list[str]):
     return stale
 
 
-def announce(complaints: list[Complaint], *, actor) -> None:
-    """The owners and department heads of the complaints still open are told, as on the page,
-    in small transactions after the import (a closed one needs nobody)."""
+def announce(job, progress):
+    """The owners and department heads of the imported complaints still open are told, as
+    on the page, in a job of its own after the import (a closed one needs nobody), in small
+    transactions."""
     from cqms.audit.services import change_transaction
 
-    for chunk in _chunks(complaints, 200):
+    ids = job.params.get("ids", [])
+    related = ("owner", "department__head", "customer")
+    for done, chunk in enumerate(_chunks(ids, 200)):
         with change_transaction():
-            for complaint in chunk:
-                services._announce(complaint, actor=actor)
+            for complaint in Complaint.objects.filter(pk__in=chunk).select_related(*related):
+                services._announce(complaint, actor=job.created_by)
+        progress(min((done + 1) * 200, len(ids)), len(ids))
 
 
 def check_intake(values: dict, context: RegisterLookups) -> None:

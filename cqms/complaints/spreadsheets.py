@@ -566,6 +566,7 @@ def export_tracking(job) -> Export:
 
 def register() -> None:
     from cqms.audit import codes
+    from cqms.jobs import registry as jobs_registry
     from cqms.spreadsheets.jobs import register_export, register_import
 
     codes.register(
@@ -577,6 +578,12 @@ def register() -> None:
         check_label=gettext_lazy("Complaint import check"),
         commit_label=gettext_lazy("Complaint import"),
         commit_url=lambda job: reverse("complaints:import_commit", args=[job.pk]),
+    )
+    jobs_registry.register(
+        bulk_import.ANNOUNCE_KIND,
+        bulk_import.announce,
+        gettext_lazy("Notifications of imported complaints"),
+        source="import",
     )
     register_export(EXPORT_KIND, export_register, label=gettext_lazy("Complaint register export"))
     register_export(

@@ -236,9 +236,10 @@ def classify(cleaned: dict, *, context: CustomerLookups) -> str:
 
 
 def save_rows(rows, *, actor, context: CustomerLookups) -> bulk.BulkWrite:
-    """Every row prepared at once (the records and entries the services write): new customers
-    inserted together, changes sent together, all entries chained in one go."""
-    new, changed = [], []
+    """Every row prepared at once, with the records and entries the services write, in the
+    file's order: new customers inserted together, changes sent together, entries chained in
+    one go."""
+    work = []
     for row in rows:
         cleaned = row.cleaned_data
         customer = context.existing(cleaned["code"])
@@ -250,13 +251,18 @@ def save_rows(rows, *, actor, context: CustomerLookups) -> bulk.BulkWrite:
                 customer.department = context.departments.all.get(
                     customer.owner.department_id, customer.owner.department
                 )
-            new.append(customer)
+            work.append((customer, None))
         elif values := _values(cleaned, customer):
-            changed.append((customer, copy.copy(customer), values))
+            work.append((customer, values))
     plan = bulk.BulkWrite(actor, stale=context.stale)
+    new = [customer for customer, values in work if values is None]
     bulk.reserve_ids(Customer, new)
-    plan.insert(new)
-    plan.update(changed)
+    for customer, values in work:
+        if values is None:
+            plan.entry(customer, bulk.services.CREATE, plan.creation_changes(customer))
+        else:
+            plan.update([(customer, copy.copy(customer), values)])
+    plan.insert_rows(new)
     return plan
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -152,6 +153,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
     example_skipped: bool = False
+    # Seconds per phase (read, check, prepare, write): logged, and printed by the benchmark.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -364,6 +367,7 @@ def _row_errors(spec: ImportSpec, number: int, error: ValidationError, report) -
 def _read(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportReport, list]:
     """Every non-empty row of the file as (row number, {field: cell}); the file is read once."""
     report = ImportReport()
+    started = time.monotonic()
     rows: list[tuple[int, dict]] = []
     try:
         table = reader.open_table(fileobj, filename=filename)
@@ -411,6 +415,7 @@ def _read(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportRepor
                 _report_progress(progress, report.rows, total, message)
         except ValidationError as error:  # the sheet turned out unreadable while streaming
             _row_errors(spec, None, error, report)
+    report.timings["read"] = time.monotonic() - started
     return report, rows
 
 
@@ -440,7 +445,10 @@ def _check(spec: ImportSpec, fileobj, *, filename, progress, actor=None):
     read, rows = _read(spec, fileobj, filename=filename, progress=progress)
     if read.errors:
         return read, [], None
-    return _validate(spec, rows, read, actor=actor, progress=progress)
+    started = time.monotonic()
+    report, valid, context = _validate(spec, rows, read, actor=actor, progress=progress)
+    report.timings = dict(read.timings, check=time.monotonic() - started)
+    return report, valid, context
 
 
 def _check_row(spec, number, raw, base_fields, report, valid, seen_keys, context, reuse=None):
@@ -566,9 +574,12 @@ def _apply(spec, rows, read, *, actor, progress) -> ImportReport:
     from cqms.audit.bulk import StaleRows
     from cqms.audit.services import change_transaction
 
+    started = time.monotonic()
     report, valid, context = _validate(spec, rows, read, actor=actor, progress=progress)
+    report.timings = dict(read.timings, check=time.monotonic() - started)
     if report.errors:
         return report
+    started = time.monotonic()
     preparing = _("Preparing %(count)s rows.") % {"count": len(valid)}
     _report_progress(progress, 0, len(valid), preparing)
     try:
@@ -583,9 +594,11 @@ def _apply(spec, rows, read, *, actor, progress) -> ImportReport:
     except (BusinessRuleError, PermissionDenied) as error:
         report.add_error(None, "", _refusal(error))
         return report
+    report.timings["prepare"] = time.monotonic() - started
     message = _("Saving %(count)s rows.") % {"count": len(valid)}
     _report_progress(progress, 0, len(valid), message)
     _flush(progress)
+    started = time.monotonic()
     try:
         with change_transaction():
             plan.write()
@@ -593,6 +606,8 @@ def _apply(spec, rows, read, *, actor, progress) -> ImportReport:
                 spec.finalize(report, actor=actor)
     except StaleRows as error:
         raise _Stale from error
+    report.timings["write"] = time.monotonic() - started
+    logger.info("Import of %s: %s rows, seconds %s", spec.name, read.rows, report.timings)
     _report_progress(progress, len(valid), len(valid), message)
     report.committed = True
     for callback in getattr(plan, "after_commit", ()):
