@@ -1,6 +1,7 @@
 """The legacy register's rows registered all at once, as `services.register_complaint` and
 `spreadsheets.close_imported` register them one by one: the same complaints, numbers, repeat
-links, clocks and audit entries.
+links, clocks and audit entries, except that the clocks of a complaint closed in the old
+register are recorded once, already stopped, not started and stopped.
 
 What the file refers to is loaded in a few queries (`RegisterLookups`); the rows are checked in
 memory and prepared before the write transaction (`plan`), which then only takes the numbers,
@@ -270,12 +271,14 @@ def plan(rows, *, actor, context: RegisterLookups) -> bulk.BulkWrite:
             numbers_found = ", ".join(number for _at, _pk, number, _c in found)
             change = {"field": "repeat_of", "old": "", "new": numbers_found}
             write.entry(complaint, "complaints.repeat_linked", [change])
-        for clock in own:
-            write.entry(clock, create, write.creation_changes(clock))
         closed_at = row.cleaned_data.get("closed_at")
+        for clock in own:
+            # A complaint closed in the old register gets its clocks already stopped there
+            # (neither met nor missed): one entry each instead of "started" and "stopped" in
+            # the same transaction (a legacy register of 50,000 rows wrote 200,000 fewer).
+            clock.done_at = closed_at
+            write.entry(clock, create, write.creation_changes(clock))
         if closed_at:
-            for clock in own:
-                write.change(clock, {"done_at": closed_at, "met": None, "paused_at": None})
             write.change(
                 complaint,
                 {"status": Complaint.Status.CLOSED, "closed_at": closed_at},

@@ -206,10 +206,13 @@ def save_row(cleaned: dict, *, actor) -> str:
     return NEW
 
 
-def _check_references(rows, *, context) -> list:
-    """A customer's reference twice in one file: the second would be refused on saving."""
+def _check_rows(rows, *, context) -> list:
+    """A customer outside the importer's scope, and a customer's reference twice in one file:
+    both would be refused on saving."""
     seen, errors = {}, []
     for row in rows:
+        if context.visible is not None and row.cleaned_data["customer"].pk not in context.visible:
+            errors.append((row.number, "", _("You are not allowed to import this row.")))
         reference = row.cleaned_data.get("customer_reference") or ""
         if not reference:
             continue
@@ -231,7 +234,7 @@ def import_spec() -> ImportSpec:
         form_class=ComplaintRowForm,
         prepare=bulk_import.RegisterLookups,
         form_kwargs=lambda data, *, context: {"lookups": context},
-        check_rows=_check_references,
+        check_rows=_check_rows,
         save_rows=bulk_import.plan,
         classify=lambda cleaned, *, context: NEW,
         columns=[
