@@ -598,7 +598,7 @@ def _apply(spec, rows, read, *, actor, progress) -> ImportReport:
     message = _("Saving %(count)s rows.") % {"count": len(valid)}
     _report_progress(progress, 0, len(valid), message)
     _flush(progress)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     try:
         with change_transaction():
             plan.write()
@@ -607,6 +607,7 @@ def _apply(spec, rows, read, *, actor, progress) -> ImportReport:
     except StaleRows as error:
         raise _Stale from error
     report.timings["write"] = time.monotonic() - started
+    report.timings["write cpu"] = time.process_time() - cpu
     logger.info("Import of %s: %s rows, seconds %s", spec.name, read.rows, report.timings)
     _report_progress(progress, len(valid), len(valid), message)
     report.committed = True
