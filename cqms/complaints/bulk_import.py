@@ -98,12 +98,22 @@ class RegisterLookups:
         return (customer.pk, reference.strip().upper()) in self.references
 
     def stale(self) -> bool:
-        """Anything the rows were checked against was changed since (every change is audited)."""
+        """Something the rows were checked against changed since (every change is audited):
+        a complaint or customer of the file's customers, an SLA policy or rule, a defect category
+        or a numbering rule."""
         changed = AuditEntry.objects.filter(pk__gt=self.last_entry, root_type__in=WATCHED)
+        complaints = set()
         for root_type, root_id in changed.values_list("root_type", "root_id"):
-            if root_type != "customers.customer" or int(root_id) in self.customer_ids:
+            if root_type == "complaints.complaint":
+                complaints.add(int(root_id))
+            elif root_type != "customers.customer" or int(root_id) in self.customer_ids:
                 return True
-        return False
+        customers = Complaint.objects.filter(pk__in=sorted(complaints)[:CHUNK])
+        if len(complaints) > CHUNK:
+            return True  # a busy day: check again rather than look at each
+        return any(
+            pk in self.customer_ids for pk in customers.values_list("customer_id", flat=True)
+        )
 
 
 # --- Preparing the rows ------------------------------------------------------------------------
