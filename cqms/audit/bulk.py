@@ -278,7 +278,7 @@ class BulkWrite:
             raise StaleRows("changed since the rows were checked")
         with connection.cursor() as cursor:
             for sql, rows in self.inserts:
-                cursor.executemany(sql, rows)
+                _insert(cursor, sql, rows)
             for sql, rows in self.updates.items():
                 cursor.executemany(sql, rows)
                 if cursor.rowcount != len(rows):
@@ -311,8 +311,7 @@ class BulkWrite:
             )
             rows.append(row)
             prev_hash = digest
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(self._entry_sql, rows[start : start + 5000])
+        _insert(cursor, self._entry_sql, rows)
         last_id = AuditEntry.objects.order_by("-id").values_list("id", flat=True)[0]
         ChainHead.objects.filter(pk=1).update(last_id=last_id, last_hash=prev_hash)
 
@@ -351,6 +350,19 @@ def _json_param(value, text: str):
 
         return Jsonb(value, dumps=lambda _value: text)
     return text
+
+
+def _insert(cursor, sql: str, rows: list[list]) -> None:
+    """executemany on SQLite; COPY on PostgreSQL, several times faster for many rows (the
+    write transaction holds the audit chain's lock, so every other change waits for it)."""
+    if connection.vendor != "postgresql":
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
+        return
+    head = sql.split(" VALUES ", 1)[0].replace("INSERT INTO", "COPY", 1)
+    with cursor.cursor.copy(f"{head} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _update_sql(model, columns: list[str], versioned: bool) -> str:
