@@ -28,3 +28,5 @@ urlpatterns = [
     path("api/v1/", include("cqms.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "cqms.core.views.server_error"

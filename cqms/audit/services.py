@@ -112,15 +112,20 @@ def diff(obj: models.Model, before: dict, after: dict) -> list[dict]:
         change = {"field": name, "old": old, "new": new}
         field_obj = obj._meta.get_field(name)
         if field_obj.is_relation:
-            change["old_display"] = _display(field_obj, old)
-            change["new_display"] = _display(field_obj, new)
+            change["old_display"] = _display(field_obj, old, obj)
+            change["new_display"] = _display(field_obj, new, obj)
         changes.append(change)
     return changes
 
 
-def _display(field_obj, pk) -> str | None:
+def _display(field_obj, pk, obj=None) -> str | None:
     if pk is None:
         return None
+    if obj is not None and field_obj.is_cached(obj):
+        # The related record in hand (a bulk import loads them all at once): no query.
+        cached = field_obj.get_cached_value(obj)
+        if cached is not None and canonical_value(cached.pk) == pk:
+            return str(cached)
     related = field_obj.related_model._base_manager.filter(pk=pk).first()
     return str(related) if related is not None else pk
 
@@ -213,10 +218,15 @@ def save_new(
     if hasattr(obj, "created_by_id") and obj.created_by_id is None and getattr(actor, "pk", None):
         obj.created_by = actor
     obj.save(force_insert=True)
-    values = {name: value for name, value in snapshot(obj).items() if value not in (None, "")}
-    changes = diff(obj, dict.fromkeys(values), values)
+    changes = creation_changes(obj)
     record(obj, action, actor=actor, changes=changes, reason=reason, on_behalf_of=on_behalf_of)
     return obj
+
+
+def creation_changes(obj: models.Model) -> list[dict]:
+    """Every initial value of a new record, as its creation entry lists them."""
+    values = {name: value for name, value in snapshot(obj).items() if value not in (None, "")}
+    return diff(obj, dict.fromkeys(values), values)
 
 
 def save_changes(

@@ -26,19 +26,24 @@ class ClockSpec:
     basis: str
     amount: Decimal
 
-    def due(self, start: dt.datetime) -> dt.datetime:
-        return deadline(start, self.basis, self.amount)
+    def due(self, start: dt.datetime, cal=None) -> dt.datetime:
+        return deadline(start, self.basis, self.amount, cal=cal)
 
 
-def deadline(start: dt.datetime, basis: str, amount) -> dt.datetime:
+def deadline(start: dt.datetime, basis: str, amount, cal=None) -> dt.datetime:
+    """`cal`: a `calendar.company_calendar()` taken once for many deadlines (an import)."""
     amount = Decimal(amount)
     if basis == Basis.CALENDAR_HOURS:
         return calendar.add_calendar_hours(start, float(amount))
     if basis == Basis.WORKING_HOURS:
+        if cal is not None:
+            return deadlines.add_working_hours(cal, start, float(amount))
         return calendar.add_working_hours(start, float(amount))
     if basis == Basis.WORKING_DAYS:
         if amount != amount.to_integral_value():
             raise ValueError("working days are whole days")
+        if cal is not None:
+            return deadlines.add_working_days(cal, start, int(amount))
         return calendar.add_working_days(start, int(amount))
     raise ValueError(f"unknown clock basis {basis!r}")
 

@@ -98,6 +98,11 @@ def clock_specs(policy: SlaPolicy, *, severity: str, complaint_type: str) -> lis
         Q(complaint_type=complaint_type) | Q(complaint_type=""),
         policy=policy,
     )
+    return specs_from_rules(rules)
+
+
+def specs_from_rules(rules: Iterable[SlaRule]) -> list[ClockSpec]:
+    """The clocks of a policy's rules that apply (see `clock_specs`)."""
     best: dict[str, SlaRule] = {}
     for rule in rules:
         score = (rule.severity != "") + (rule.complaint_type != "")

@@ -32,7 +32,7 @@ from cqms.spreadsheets.exporter import ExportColumn
 from cqms.spreadsheets.importer import NEW, Column, ImportSpec
 from cqms.spreadsheets.jobs import Export
 
-from . import selectors, services
+from . import bulk_import, selectors, services
 from .filters import ComplaintFilter
 from .models import Action, Answer, ClockName, Complaint, DefectCategory
 from .tables import RegisterTable
@@ -59,11 +59,16 @@ DATETIME_INPUTS = [
 class CustomerCodeField(forms.ModelChoiceField):
     """A customer by its code, as the legacy register writes it."""
 
+    lookup = None  # a bulk import's RegisterLookups: the file's customers, loaded once
+
     def to_python(self, value):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        match = self.queryset.filter(code__iexact=text).first()
+        if self.lookup is not None:
+            match = self.lookup.customer(text)
+        else:
+            match = self.queryset.filter(code__iexact=text).first()
         if match is None:
             raise ValidationError(
                 _("Unknown customer code “%(value)s”.") % {"value": text}, code="invalid_choice"
@@ -74,13 +79,18 @@ class CustomerCodeField(forms.ModelChoiceField):
 class DefectCategoryField(forms.ModelChoiceField):
     """A defect category by its code or its Chinese or English name."""
 
+    lookup = None  # a bulk import's CodeNameLookup of the active categories
+
     def to_python(self, value):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        match = self.queryset.filter(
-            Q(code__iexact=text) | Q(name=text) | Q(name_en__iexact=text)
-        ).first()
+        if self.lookup is not None:
+            match = self.lookup.find(text)
+        else:
+            match = self.queryset.filter(
+                Q(code__iexact=text) | Q(name=text) | Q(name_en__iexact=text)
+            ).first()
         if match is None:
             raise ValidationError(
                 _("Unknown defect category “%(value)s”.") % {"value": text},
@@ -127,8 +137,14 @@ class ComplaintRowForm(forms.ModelForm):
         model = Complaint
         fields = REGISTER_FIELDS
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lookups=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.lookups = lookups
+        if lookups is not None:
+            self.fields["customer"].lookup = lookups
+            self.fields["defect_category"].lookup = lookups.categories
+            self.fields["owner"].lookup = lookups.users
+            self.fields["department"].lookup = lookups.departments
         for name in DEFAULTED:
             self.fields[name].required = False  # empty: the usual default
 
@@ -146,7 +162,10 @@ class ComplaintRowForm(forms.ModelForm):
             return data
         values = {k: v for k, v in data.items() if k in REGISTER_FIELDS and v not in (None, "")}
         try:
-            services._validate_intake(values)
+            if self.lookups is not None:
+                bulk_import.check_intake(values, self.lookups)
+            else:
+                services._validate_intake(values)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 for message in messages:
@@ -187,13 +206,37 @@ def save_row(cleaned: dict, *, actor) -> str:
     return NEW
 
 
+def _check_rows(rows, *, context) -> list:
+    """A customer outside the importer's scope, and a customer's reference twice in one file:
+    both would be refused on saving."""
+    seen, errors = {}, []
+    for row in rows:
+        if context.visible is not None and row.cleaned_data["customer"].pk not in context.visible:
+            errors.append((row.number, "", _("You are not allowed to import this row.")))
+        reference = row.cleaned_data.get("customer_reference") or ""
+        if not reference:
+            continue
+        key = (row.cleaned_data["customer"].pk, reference.strip().upper())
+        if key in seen:
+            message = _("The same value is already in row %(row)s of this file.") % {
+                "row": seen[key]
+            }
+            errors.append((row.number, _("Customer's reference"), message))
+        else:
+            seen[key] = row.number
+    return errors
+
+
 def import_spec() -> ImportSpec:
     return ImportSpec(
         name="complaints",
         sheet_title=gettext_lazy("Complaints"),
         form_class=ComplaintRowForm,
-        save_row=save_row,
-        classify=lambda cleaned: NEW,
+        prepare=bulk_import.RegisterLookups,
+        form_kwargs=lambda data, *, context: {"lookups": context},
+        check_rows=_check_rows,
+        save_rows=bulk_import.plan,
+        classify=lambda cleaned, *, context: NEW,
         columns=[
             Column("customer", "客户编码", "Customer code", required=True, example="C90001"),
             Column(
@@ -526,6 +569,7 @@ def export_tracking(job) -> Export:
 
 def register() -> None:
     from cqms.audit import codes
+    from cqms.jobs import registry as jobs_registry
     from cqms.spreadsheets.jobs import register_export, register_import
 
     codes.register(
@@ -537,6 +581,12 @@ def register() -> None:
         check_label=gettext_lazy("Complaint import check"),
         commit_label=gettext_lazy("Complaint import"),
         commit_url=lambda job: reverse("complaints:import_commit", args=[job.pk]),
+    )
+    jobs_registry.register(
+        bulk_import.ANNOUNCE_KIND,
+        bulk_import.announce,
+        gettext_lazy("Notifications of imported complaints"),
+        source="import",
     )
     register_export(EXPORT_KIND, export_register, label=gettext_lazy("Complaint register export"))
     register_export(

@@ -4,6 +4,9 @@ on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
+import time
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -11,9 +14,57 @@ from django.utils import timezone
 from psycopg.errors import NumericValueOutOfRange
 from psycopg.types import numeric
 
+logger = logging.getLogger(__name__)
+
 SCHEDULE_NAME = "cqms.refresh_statistics"
 
 
+# --- A busy database ---------------------------------------------------------------------------
+
+# SQLite after its busy timeout; PostgreSQL lock timeout, deadlock, serialisation failure.
+BUSY_TEXTS = ("database is locked", "database table is locked", "database is busy")
+BUSY_SQLSTATES = {"55P03", "40P01", "40001"}
+RETRY_AFTER_SECONDS = 5
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` means "another writer holds the lock, try again" rather than a bug."""
+    from django.db.utils import OperationalError
+
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__ or error
+    if getattr(cause, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    text = str(error).lower()
+    return any(busy in text for busy in BUSY_TEXTS)
+
+
+def retry_when_busy(attempts: int = 3, wait: float = 2.0):
+    """Run idempotent work (a scheduled task) again when the database was busy, outside any
+    transaction only: a transaction that failed must be rolled back by its caller first."""
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            for attempt in range(1, attempts + 1):
+                try:
+                    return func(*args, **kwargs)
+                except Exception as error:
+                    if attempt == attempts or not is_busy(error):
+                        raise
+                    if transaction.get_connection().in_atomic_block:
+                        raise
+                    logger.warning("%s: database busy, trying again", func.__qualname__)
+                    time.sleep(wait * attempt)
+            return None  # pragma: no cover
+
+        return wrapper
+
+    return decorator
+
+
+@retry_when_busy()
 def refresh_statistics(using: str = DEFAULT_DB_ALIAS) -> str:
     """Give SQLite's query planner fresh statistics. Without them it may pick the wrong index
     and sort a whole table for one page (measured in bench/: 243 ms -> under 1 ms). PostgreSQL's

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -8,11 +9,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from .context import change_context
 
+logger = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
@@ -72,3 +76,34 @@ class SessionIdleTimeoutMiddleware:
             elif now - last_seen >= self.TOUCH_EVERY or "last_seen" not in request.session:
                 request.session["last_seen"] = now
         return self.get_response(request)
+
+
+def busy_message() -> str:
+    return _(
+        "The database is busy with another change (for example a large import). Nothing was "
+        "saved: try again in a few seconds."
+    )
+
+
+class BusyDatabaseMiddleware:
+    """A database still locked after the busy timeout is not a server error: the person gets
+    "busy, try again" (503 with Retry-After) in their language, a page or the API's JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from .database import RETRY_AFTER_SECONDS, is_busy
+
+        if not is_busy(exception):
+            return None
+        logger.warning("Database busy on %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"code": "busy", "detail": busy_message()}, status=503)
+        else:
+            response = render(request, "busy.html", {"message": busy_message()}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -44,3 +44,20 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request):
+    """Django's 500 page, except for a database still locked after the busy timeout (raised
+    where no view could answer, e.g. saving the session): that is "busy, try again", 503."""
+    import sys
+
+    from django.views.defaults import server_error as default_server_error
+
+    from .middleware import BusyDatabaseMiddleware
+
+    error = sys.exc_info()[1]
+    if error is not None:
+        response = BusyDatabaseMiddleware(None).process_exception(request, error)
+        if response is not None:
+            return response
+    return default_server_error(request)

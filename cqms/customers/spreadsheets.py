@@ -3,20 +3,24 @@ exactly what the list shows, both run as background jobs."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Q
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cqms.organisation import access
+from cqms.audit import bulk
+from cqms.organisation import access, lookups
 from cqms.organisation.models import Department
 from cqms.spreadsheets.exporter import ExportColumn
 from cqms.spreadsheets.importer import NEW, UNCHANGED, UPDATED, Column, ImportSpec
 from cqms.spreadsheets.jobs import Export
 
-from . import services
 from .filters import CustomerFilter
 from .models import Customer
 
@@ -44,15 +48,21 @@ IMPORTED_FIELDS = [
 
 
 class DepartmentField(forms.ModelChoiceField):
-    """A department by its code or by its Chinese or English name, as people type it."""
+    """A department by its code or by its Chinese or English name, as people type it.
+    `lookup` (a DepartmentLookup): a bulk import's departments, loaded once."""
+
+    lookup = None
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        match = Department.objects.filter(
-            Q(code__iexact=text) | Q(name=text) | Q(name_en__iexact=text)
-        ).first()
+        if self.lookup is not None:
+            match = self.lookup.find(text)
+        else:
+            match = Department.objects.filter(
+                Q(code__iexact=text) | Q(name=text) | Q(name_en__iexact=text)
+            ).first()
         if match is None:
             raise forms.ValidationError(
                 _("Unknown department “%(value)s”.") % {"value": text}, code="invalid_choice"
@@ -61,16 +71,22 @@ class DepartmentField(forms.ModelChoiceField):
 
 
 class UserField(forms.ModelChoiceField):
-    """A user by user name, e-mail or full name."""
+    """A user by user name, e-mail or full name. `lookup` (a UserLookup): a bulk import's
+    users, loaded once."""
+
+    lookup = None
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        users = get_user_model().objects.filter(is_active=True)
-        match = users.filter(Q(username__iexact=text) | Q(email__iexact=text)).first()
-        if match is None:
-            match = next((u for u in users.filter(last_name=text[:1]) if str(u) == text), None)
+        if self.lookup is not None:
+            match = self.lookup.find(text)
+        else:
+            users = get_user_model().objects.filter(is_active=True)
+            match = users.filter(Q(username__iexact=text) | Q(email__iexact=text)).first()
+            if match is None:
+                match = next((u for u in users.filter(last_name=text[:1]) if str(u) == text), None)
         if match is None:
             raise forms.ValidationError(
                 _("Unknown user “%(value)s”.") % {"value": text}, code="invalid_choice"
@@ -86,8 +102,12 @@ class CustomerRowForm(forms.ModelForm):
         model = Customer
         fields = IMPORTED_FIELDS
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lookups=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.lookups = lookups
+        if lookups is not None:
+            self.fields["owner"].lookup = lookups.users
+            self.fields["department"].lookup = lookups.departments
         self.fields["status"].choices = [
             c for c in Customer.Status.choices if c[0] != Customer.Status.VOIDED
         ]
@@ -116,9 +136,18 @@ class CustomerRowForm(forms.ModelForm):
                 data[name] = getattr(self.instance, name)
         return data
 
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.lookups is not None:
+            # The loaded users and departments exist: no query per row to say so again.
+            exclude |= {"owner", "department"}
+        return exclude
 
-def _existing(code: str) -> Customer | None:
-    return Customer.objects.filter(code__iexact=(code or "").strip()).first()
+    def validate_unique(self):
+        # A bulk import knows every code of the file and the table (CustomerLookups): no
+        # query per row. A code that exists in another case updates that customer.
+        if self.lookups is None:
+            super().validate_unique()
 
 
 def _values(form_data: dict, customer: Customer | None) -> dict:
@@ -133,27 +162,114 @@ def _values(form_data: dict, customer: Customer | None) -> dict:
     }
 
 
-def classify(cleaned: dict) -> str:
-    customer = _existing(cleaned["code"])
-    if customer is None:
-        return NEW
-    return UPDATED if _values(cleaned, customer) else UNCHANGED
+class CustomerLookups:
+    """What a customer file refers to, in a few queries: the customers whose codes it names
+    (any case), the users and the departments."""
+
+    def __init__(self, rows: list[dict], *, actor=None):
+        self.actor = actor
+        self.started = timezone.now()
+        codes = {lookups.key(row.get("code")) for row in rows} - {""}
+        self.max_pk = Customer.objects.aggregate(top=Max("pk"))["top"] or 0
+        pks = [
+            pk for pk, code in Customer.objects.values_list("pk", "code") if code.upper() in codes
+        ]
+        self.customers: dict[str, Customer] = {}
+        for chunk in _chunks(pks):
+            for customer in Customer.objects.filter(pk__in=chunk).order_by("pk"):
+                self.customers.setdefault(customer.code.upper(), customer)
+        self.users = lookups.UserLookup()
+        self.departments = lookups.DepartmentLookup()
+        self.codes = codes
+        self.visible: set[int] | None = None
+        if actor is not None and self.customers:
+            self.visible = set()
+            for chunk in _chunks([c.pk for c in self.customers.values()]):
+                scope = access.visible(actor, Customer.objects.filter(pk__in=chunk))
+                self.visible.update(scope.values_list("pk", flat=True))
+
+    def existing(self, code) -> Customer | None:
+        return self.customers.get(lookups.key(code))
+
+    def stale(self) -> bool:
+        """A customer of the file, or one with a code of the file, changed since loading."""
+        changed = Customer.objects.filter(Q(pk__gt=self.max_pk) | Q(updated_at__gte=self.started))
+        loaded = {c.pk for c in self.customers.values()}
+        return any(
+            pk in loaded or code.upper() in self.codes
+            for pk, code in changed.values_list("pk", "code")
+        )
 
 
-def save_row(cleaned: dict, *, actor) -> str:
-    customer = _existing(cleaned["code"])
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def prepare(rows: list[dict], *, actor=None) -> CustomerLookups:
+    return CustomerLookups(rows, actor=actor)
+
+
+def classify(cleaned: dict, *, context: CustomerLookups) -> str:
+    customer = context.existing(cleaned["code"])
+    actor = context.actor
     if customer is None:
-        services.create_customer(_values(cleaned, None), actor=actor)
+        if actor is not None and not actor.has_perm("customers.add_customer"):
+            raise ValidationError(_("You are not allowed to import this row."))
+        owner = cleaned.get("owner") or actor
+        if actor is not None and cleaned.get("department") is None and owner.department is None:
+            raise ValidationError(
+                {
+                    "department": _(
+                        "Choose the responsible department: the account manager has none."
+                    )
+                }
+            )
         return NEW
     values = _values(cleaned, customer)
-    if not values:
-        return UNCHANGED
-    services.update_customer(customer, values, actor=actor, expected_version=customer.version)
-    return UPDATED
+    if values and actor is not None:
+        if not actor.has_perm("customers.change_customer") or customer.pk not in context.visible:
+            raise ValidationError(_("You are not allowed to import this row."))
+        if customer.status == Customer.Status.VOIDED:
+            raise ValidationError(_("This customer is voided and cannot be changed."))
+    return UPDATED if values else UNCHANGED
 
 
-def form_kwargs(data: dict) -> dict:
-    return {"instance": _existing(data.get("code")) or Customer()}
+def save_rows(rows, *, actor, context: CustomerLookups) -> bulk.BulkWrite:
+    """Every row prepared at once, with the records and entries the services write, in the
+    file's order: new customers inserted together, changes sent together, entries chained in
+    one go."""
+    work = []
+    for row in rows:
+        cleaned = row.cleaned_data
+        customer = context.existing(cleaned["code"])
+        if customer is None:
+            customer = Customer(**_values(cleaned, None))
+            if customer.owner_id is None:
+                customer.owner = actor
+            if customer.department_id is None:
+                customer.department = context.departments.all.get(
+                    customer.owner.department_id, customer.owner.department
+                )
+            work.append((customer, None))
+        elif values := _values(cleaned, customer):
+            work.append((customer, values))
+    plan = bulk.BulkWrite(actor, stale=context.stale)
+    new = [customer for customer, values in work if values is None]
+    bulk.reserve_ids(Customer, new)
+    for customer, values in work:
+        if values is None:
+            plan.entry(customer, bulk.services.CREATE, plan.creation_changes(customer))
+        else:
+            plan.update([(customer, copy.copy(customer), values)])
+    plan.insert_rows(new)
+    return plan
+
+
+def form_kwargs(data: dict, *, context: CustomerLookups) -> dict:
+    # A copy: the form writes its values onto its instance, and the loaded one is the "before".
+    existing = context.existing(data.get("code"))
+    return {"instance": copy.copy(existing) if existing else Customer(), "lookups": context}
 
 
 def import_spec() -> ImportSpec:
@@ -162,7 +278,8 @@ def import_spec() -> ImportSpec:
         sheet_title=gettext_lazy("Customers"),
         form_class=CustomerRowForm,
         form_kwargs=form_kwargs,
-        save_row=save_row,
+        prepare=prepare,
+        save_rows=save_rows,
         classify=classify,
         key_fields=("code",),
         columns=[

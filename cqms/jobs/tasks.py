@@ -11,6 +11,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from cqms.core.context import change_context
+from cqms.core.database import is_busy
 from cqms.core.errors import BusinessRuleError
 
 from . import registry
@@ -74,6 +75,11 @@ def readable_error(error: Exception) -> str | None:
         return " ".join(force_str(m) for m in error.messages)
     if isinstance(error, PermissionDenied):
         return _("You are not allowed to do this.")
+    if is_busy(error):
+        return _(
+            "The database was busy with another change for too long. Nothing was saved: start "
+            "the job again."
+        )
     return None
 
 

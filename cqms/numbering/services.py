@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from sequences import get_last_value, get_next_value
+from sequences import get_last_value, get_next_value, get_next_values
 
 from cqms.audit import services as audit
 from cqms.core.errors import BusinessRuleError
@@ -70,6 +70,32 @@ def next_number(record_type: str, *, at: dt.datetime | dt.date | None = None) ->
             code="numbering_conflict",
         )
     return rule.format(get_next_value(name), day)
+
+
+def preview_numbers(record_type: str, count: int, *, at=None) -> list[str]:
+    """The `count` numbers the next allocation would give now, without taking them: a bulk
+    import prepares its records with them before its write transaction, where
+    `next_numbers(..., expected=...)` takes them or says someone took one first."""
+    day = company_date(at)
+    rule = NumberingRule.objects.filter(record_type=record_type).first()
+    if rule is None:
+        defaults = registry.get(record_type).default.as_fields()
+        rule = NumberingRule(record_type=record_type, **defaults)
+    last = get_last_value(rule.sequence_name(day)) or 0
+    return [rule.format(value, day) for value in range(last + 1, last + count + 1)]
+
+
+def next_numbers(record_type: str, count: int, *, at=None) -> list[str]:
+    """`count` consecutive numbers at once (a bulk import), with the rules of `next_number`."""
+    if count <= 0:
+        return []
+    first = next_number(record_type, at=at)
+    if count == 1:
+        return [first]
+    day = company_date(at)
+    rule = NumberingRule.objects.get(record_type=record_type)
+    values = get_next_values(count - 1, rule.sequence_name(day))
+    return [first] + [rule.format(value, day) for value in values]
 
 
 def _create_default_rule(record_type: str) -> NumberingRule:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +35,8 @@ from cqms.core.context import change_context
 from cqms.core.errors import BusinessRuleError
 
 from . import reader
+
+logger = logging.getLogger(__name__)
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 OUTCOMES = (NEW, UPDATED, UNCHANGED)
@@ -79,6 +83,15 @@ class ImportSpec:
     columns: Sequence[Column]
     form_class: type[forms.Form]
     save_row: Callable[..., str | None] | None = None  # save_row(cleaned_data, *, actor)
+    # Bulk imports: prepare(raw rows, *, actor) loads what the whole file refers to in a few
+    # queries and returns a context that form_kwargs, classify and check_rows receive
+    # (`context=`); save_rows(valid rows, *, actor, context) prepares every row's writes
+    # before the write transaction (raising RowsRefused for rows it refuses) and returns a
+    # plan whose write() runs inside it, raising audit.bulk.StaleRows if what the rows were
+    # checked against changed meanwhile (the rows are then checked again).
+    prepare: Callable[..., Any] | None = None
+    save_rows: Callable[..., None] | None = None
+    check_rows: Callable[..., list] | None = None  # check_rows(valid, *, context) -> errors
     classify: Callable[[dict], str] | None = None  # dry run: NEW, UPDATED or UNCHANGED
     form_kwargs: Callable[[dict], dict] | None = None  # e.g. the instance a row updates
     key_fields: tuple[str, ...] = ()  # a key twice in one file is an error
@@ -87,9 +100,24 @@ class ImportSpec:
     max_rows: int = 50_000
     header_search_rows: int = 10
 
-    def make_form(self, data: dict) -> forms.Form:
-        extra = self.form_kwargs(data) if self.form_kwargs else {}
-        return self.form_class(data=data, **extra)
+    def make_form(self, data: dict, context=None, *, reuse: forms.Form | None = None):
+        if self.form_kwargs is None:
+            extra = {}
+        elif self.prepare is not None:
+            extra = self.form_kwargs(data, context=context)
+        else:
+            extra = self.form_kwargs(data)
+        if reuse is None:
+            return self.form_class(data=data, **extra)
+        # A bulk import checks every row with one form: building a form deep-copies its
+        # fields, 1.4 ms a row (70 s for 50,000 rows). Only its data and instance change; its
+        # bound fields read the data when asked, so they are kept too.
+        reuse.data = data
+        reuse._errors = None
+        reuse.__dict__.pop("cleaned_data", None)
+        if "instance" in extra:
+            reuse.instance = extra["instance"]
+        return reuse
 
     def column_for(self, field_name: str) -> Column | None:
         return next((c for c in self.columns if c.field == field_name), None)
@@ -126,6 +154,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
     example_skipped: bool = False
+    # Seconds per phase (read, check, prepare, write): logged, and printed by the benchmark.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -190,7 +220,17 @@ def _text(value: Any) -> str:
 
 
 def _choice_lookup(form_field: forms.ChoiceField) -> dict[str, Any]:
-    """Choice values and their labels in both languages, to the stored value."""
+    """Choice values and their labels in both languages, to the stored value. Kept on the field
+    (a class's base field): built for every cell it cost 0.2 ms."""
+    cached = form_field.__dict__.get("_import_choice_lookup")
+    if cached is not None and cached[0] is form_field.choices:
+        return cached[1]
+    lookup = _build_choice_lookup(form_field)
+    form_field.__dict__["_import_choice_lookup"] = (form_field.choices, lookup)
+    return lookup
+
+
+def _build_choice_lookup(form_field: forms.ChoiceField) -> dict[str, Any]:
     lookup: dict[str, Any] = {}
     for language in ("zh-hans", "en"):
         with translation.override(language):
@@ -325,27 +365,27 @@ def _row_errors(spec: ImportSpec, number: int, error: ValidationError, report) -
             report.add_error(number, "", message)
 
 
-def _check(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportReport, list]:
+def _read(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportReport, list]:
+    """Every non-empty row of the file as (row number, {field: cell}); the file is read once."""
     report = ImportReport()
-    valid: list[ValidRow] = []
+    started = time.monotonic()
+    rows: list[tuple[int, dict]] = []
     try:
         table = reader.open_table(fileobj, filename=filename)
     except ValidationError as error:
         _row_errors(spec, None, error, report)
-        return report, valid
-    base_fields = spec.form_class.base_fields
+        return report, rows
     with table:
-        rows = table.rows()
+        lines = table.rows()
         try:
-            header_row, mapping = _find_header(spec, rows, report)
+            header_row, mapping = _find_header(spec, lines, report)
             if report.errors:
-                return report, valid
+                return report, rows
             example = {c.field: _text(c.example) for c in spec.columns if _text(c.example) != ""}
-            seen_keys: dict[tuple, int] = {}
             total = max((table.total or 0) - header_row, 0) or None
-            message = _("Checking the rows.")
+            message = _("Reading the rows.")
             _report_progress(progress, 0, total, message)
-            for number, values in rows:
+            for number, values in lines:
                 raw = {
                     column.field: values[index] if index < len(values) else None
                     for index, column in mapping.items()
@@ -372,15 +412,47 @@ def _check(spec: ImportSpec, fileobj, *, filename, progress) -> tuple[ImportRepo
                         % {"count": spec.max_rows},
                     )
                     break
-                _check_row(spec, number, raw, base_fields, report, valid, seen_keys)
+                rows.append((number, raw))
                 _report_progress(progress, report.rows, total, message)
         except ValidationError as error:  # the sheet turned out unreadable while streaming
             _row_errors(spec, None, error, report)
-    _report_progress(progress, report.rows, report.rows, None)
-    return report, valid
+    report.timings["read"] = time.monotonic() - started
+    return report, rows
 
 
-def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None:
+def _validate(spec: ImportSpec, rows: list, read: ImportReport, *, actor, progress):
+    """Check every row in memory; the lookups of the whole file come from `spec.prepare` in a
+    few queries. Returns a fresh report (the read's counts), the valid rows and the context."""
+    report = ImportReport(rows=read.rows, example_skipped=read.example_skipped)
+    valid: list[ValidRow] = []
+    context = spec.prepare([raw for _number, raw in rows], actor=actor) if spec.prepare else None
+    base_fields = spec.form_class.base_fields
+    seen_keys: dict[tuple, int] = {}
+    message = _("Checking the rows.")
+    _report_progress(progress, 0, len(rows), message)
+    forms_ = [None] if spec.prepare is not None else None
+    for index, (number, raw) in enumerate(rows, start=1):
+        _check_row(spec, number, raw, base_fields, report, valid, seen_keys, context, forms_)
+        _report_progress(progress, index, len(rows), message)
+    if spec.check_rows is not None and not report.errors:
+        # Rules between rows, or that need every row's lookups at once.
+        for number, column, text in spec.check_rows(valid, context=context):
+            report.add_error(number, column, text)
+    _report_progress(progress, len(rows), len(rows), None)
+    return report, valid, context
+
+
+def _check(spec: ImportSpec, fileobj, *, filename, progress, actor=None):
+    read, rows = _read(spec, fileobj, filename=filename, progress=progress)
+    if read.errors:
+        return read, [], None
+    started = time.monotonic()
+    report, valid, context = _validate(spec, rows, read, actor=actor, progress=progress)
+    report.timings = dict(read.timings, check=time.monotonic() - started)
+    return report, valid, context
+
+
+def _check_row(spec, number, raw, base_fields, report, valid, seen_keys, context, reuse=None):
     data = {}
     errors_before = len(report.errors)
     bad_fields = set()
@@ -391,7 +463,10 @@ def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None
             bad_fields.add(name)
             for message in error.messages:
                 report.add_error(number, spec.header_for(name), message)
-    form = spec.make_form(data)
+    if reuse is None:
+        form = spec.make_form(data, context)
+    else:
+        form = reuse[0] = spec.make_form(data, context, reuse=reuse[0])
     form.is_valid()
     limits.check_form_numbers(form)  # also where the form leaves model validation out
     if form.errors:
@@ -418,7 +493,10 @@ def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None
     outcome = NEW
     if spec.classify is not None:
         try:
-            outcome = spec.classify(cleaned) or NEW
+            if spec.prepare is not None:
+                outcome = spec.classify(cleaned, context=context) or NEW
+            else:
+                outcome = spec.classify(cleaned) or NEW
         except ValidationError as error:
             _row_errors(spec, number, error, report)
             return
@@ -428,14 +506,35 @@ def _check_row(spec, number, raw, base_fields, report, valid, seen_keys) -> None
     valid.append(ValidRow(number, cleaned, outcome))
 
 
-def dry_run(spec: ImportSpec, fileobj, *, filename: str | None = None, progress=None):
-    """Check every row and count what an import would do; writes nothing."""
-    report, _valid = _check(spec, fileobj, filename=filename, progress=progress)
+def dry_run(spec: ImportSpec, fileobj, *, filename: str | None = None, progress=None, actor=None):
+    """Check every row and count what an import would do; writes nothing. With the `actor`
+    the rows are checked against that person's permissions too (when the spec can)."""
+    report, _valid, _context = _check(
+        spec, fileobj, filename=filename, progress=progress, actor=actor
+    )
     return report
 
 
 class _Rollback(Exception):
     pass
+
+
+class _Stale(Exception):
+    pass
+
+
+class RowsRefused(Exception):
+    """Raised by `save_rows`: these rows cannot be saved, so none is. `errors` holds
+    (row number, column header, message) tuples."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = list(errors)
+
+
+# Rounds of "check outside the write transaction, then apply if nothing it refers to changed
+# meanwhile". Checking inside the transaction instead would lock everyone else out for as long.
+APPLY_ATTEMPTS = 3
 
 
 def commit(
@@ -449,47 +548,129 @@ def commit(
 ) -> ImportReport:
     """Check the file again and, only if no row has a problem, save every row in one
     transaction. A row that the service refuses rolls back all rows: it is all or nothing.
-    The changes are audited with the source "import". `on_saved()` runs inside that
-    transaction after the last row, so what it writes is committed with the rows or not."""
-    from cqms.audit.services import change_transaction
+    The changes are audited with the source "import". `on_saved()` runs inside the write
+    transaction after the last row, so what it writes is committed with the rows or not.
 
-    if spec.save_row is None:
+    A spec with `save_rows` is checked outside the write transaction and applied in one short
+    one, so other people's saves wait seconds, not minutes (on SQLite there is one writer at a
+    time). If the records the file refers to changed in between (the plan's stale check), the
+    rows are checked again, up to APPLY_ATTEMPTS times; then nothing is imported."""
+    if spec.save_row is None and spec.save_rows is None:
         raise ValueError(f"The import spec {spec.name!r} has no save_row.")
     with change_context(source="import"):
-        report, valid = _check(spec, fileobj, filename=filename, progress=progress)
-        if report.errors:
-            return report
-        checked = dict(report.counts)
-        report.counts = dict.fromkeys(OUTCOMES, 0)
-        message = _("Saving %(count)s rows.") % {"count": len(valid)}
-        _report_progress(progress, 0, len(valid), message)
-        _flush(progress)
+        read, rows = _read(spec, fileobj, filename=filename, progress=progress)
+        if read.errors:
+            return read
+        if spec.save_rows is None:
+            return _commit_row_by_row(
+                spec, rows, read, actor=actor, progress=progress, on_saved=on_saved
+            )
+        for _attempt in range(APPLY_ATTEMPTS):
+            try:
+                return _apply(spec, rows, read, actor=actor, progress=progress, on_saved=on_saved)
+            except _Stale:
+                continue
+        read.add_error(
+            None,
+            "",
+            _(
+                "Records this file refers to were changed by others while it was being imported, "
+                "%(count)s times. Nothing was imported: start the import again."
+            )
+            % {"count": APPLY_ATTEMPTS},
+        )
+        return read
+
+
+def _apply(spec, rows, read, *, actor, progress, on_saved=None) -> ImportReport:
+    from cqms.audit.bulk import StaleRows
+    from cqms.audit.services import change_transaction
+
+    started = time.monotonic()
+    report, valid, context = _validate(spec, rows, read, actor=actor, progress=progress)
+    report.timings = dict(read.timings, check=time.monotonic() - started)
+    if report.errors:
+        return report
+    started = time.monotonic()
+    preparing = _("Preparing %(count)s rows.") % {"count": len(valid)}
+    _report_progress(progress, 0, len(valid), preparing)
+    try:
+        plan = spec.save_rows(valid, actor=actor, context=context)
+    except RowsRefused as refused:
+        for number, column, text in refused.errors:
+            report.add_error(number, column, text)
+        return report
+    except ValidationError as error:
+        _row_errors(spec, None, error, report)
+        return report
+    except (BusinessRuleError, PermissionDenied) as error:
+        report.add_error(None, "", _refusal(error))
+        return report
+    report.timings["prepare"] = time.monotonic() - started
+    message = _("Saving %(count)s rows.") % {"count": len(valid)}
+    _report_progress(progress, 0, len(valid), message)
+    _flush(progress)
+    started, cpu = time.monotonic(), time.process_time()
+    try:
+        with change_transaction():
+            plan.write()
+            if spec.finalize is not None:
+                spec.finalize(report, actor=actor)
+            if on_saved is not None:
+                on_saved()
+    except StaleRows as error:
+        raise _Stale from error
+    report.timings["write"] = time.monotonic() - started
+    report.timings["write cpu"] = time.process_time() - cpu
+    logger.info("Import of %s: %s rows, seconds %s", spec.name, read.rows, report.timings)
+    _report_progress(progress, len(valid), len(valid), message)
+    report.committed = True
+    for callback in getattr(plan, "after_commit", ()):
         try:
-            with change_transaction():
-                for index, row in enumerate(valid, start=1):
-                    try:
-                        outcome = spec.save_row(row.cleaned_data, actor=actor)
-                    except ValidationError as error:
-                        _row_errors(spec, row.number, error, report)
-                        raise _Rollback from error
-                    except (BusinessRuleError, PermissionDenied) as error:
-                        text = (
-                            error.message
-                            if isinstance(error, BusinessRuleError)
-                            else _("You are not allowed to import this row.")
-                        )
-                        report.add_error(row.number, "", text)
-                        raise _Rollback from error
-                    report.counts[outcome if outcome in OUTCOMES else row.outcome] += 1
-                    _report_progress(progress, index, len(valid), message)
-                if spec.finalize is not None:
-                    spec.finalize(report, actor=actor)
-                if on_saved is not None:
-                    on_saved()
-        except _Rollback:
-            report.counts = checked
-            return report
-        report.committed = True
+            callback()  # e.g. notifications: the rows are saved whatever happens here
+        except Exception:
+            logger.exception("After the import of %s", spec.name)
+    return report
+
+
+def _refusal(error) -> str:
+    if isinstance(error, BusinessRuleError):
+        return force_str(error.message)
+    return _("You are not allowed to import this row.")
+
+
+def _commit_row_by_row(spec, rows, read, *, actor, progress, on_saved=None) -> ImportReport:
+    from cqms.audit.services import change_transaction
+
+    report, valid, _context = _validate(spec, rows, read, actor=actor, progress=progress)
+    if report.errors:
+        return report
+    checked = dict(report.counts)
+    report.counts = dict.fromkeys(OUTCOMES, 0)
+    message = _("Saving %(count)s rows.") % {"count": len(valid)}
+    _report_progress(progress, 0, len(valid), message)
+    _flush(progress)
+    try:
+        with change_transaction():
+            for index, row in enumerate(valid, start=1):
+                try:
+                    outcome = spec.save_row(row.cleaned_data, actor=actor)
+                except ValidationError as error:
+                    _row_errors(spec, row.number, error, report)
+                    raise _Rollback from error
+                except (BusinessRuleError, PermissionDenied) as error:
+                    report.add_error(row.number, "", _refusal(error))
+                    raise _Rollback from error
+                report.counts[outcome if outcome in OUTCOMES else row.outcome] += 1
+                _report_progress(progress, index, len(valid), message)
+            if spec.finalize is not None:
+                spec.finalize(report, actor=actor)
+            if on_saved is not None:
+                on_saved()
+    except _Rollback:
+        report.counts = checked
+        return report
+    report.committed = True
     return report
 
 

@@ -68,7 +68,11 @@ def register_import(
         current = _spec(spec)
         with job.input_file.open("rb") as handle:
             report = importer.dry_run(
-                current, handle, filename=job.input_filename, progress=progress
+                current,
+                handle,
+                filename=job.input_filename,
+                progress=progress,
+                actor=job.created_by,
             )
         data = report.as_dict()
         if report.errors:
