@@ -16,10 +16,14 @@ CATALOGUES = [
 
 
 def msgids(po: Path) -> set[str]:
+    """The catalogue's msgids, each with its context ("context\x04msgid") if it has one."""
     text = po.read_text(encoding="utf-8")
     ids = set()
-    for block in re.findall(r'^msgid ((?:".*"\n)+)', text, flags=re.MULTILINE):
-        ids.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)))
+    for context, block in re.findall(
+        r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)', text, flags=re.MULTILINE
+    ):
+        msgid = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block))
+        ids.add(f"{context}\x04{msgid}" if context else msgid)
     return ids - {""}
 
 

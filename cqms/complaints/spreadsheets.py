@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cqms.audit import services as audit
 from cqms.clocks import services as clocks
@@ -448,7 +448,7 @@ class TrackingTable(tables.Table):
         order_by=("complaint__department__name",),
     )
     root_cause = tables.Column(verbose_name=gettext_lazy("Root cause"), orderable=False)
-    description = tables.Column(verbose_name=gettext_lazy("Action"))
+    description = tables.Column(verbose_name=pgettext_lazy("corrective action", "Action"))
     owner = tables.Column(verbose_name=gettext_lazy("Owner"), order_by=("owner__username",))
     due_date = tables.Column(verbose_name=gettext_lazy("Due"))
     status = tables.Column(verbose_name=gettext_lazy("Status"))
@@ -500,7 +500,7 @@ def tracking_columns() -> list[ExportColumn]:
             width=40,
         ),
         ExportColumn(_("Kind"), lambda a: a.get_kind_display()),
-        ExportColumn(_("Action"), "description", width=40),
+        ExportColumn(pgettext_lazy("corrective action", "Action"), "description", width=40),
         ExportColumn(_("Owner"), lambda a: str(a.owner)),
         ExportColumn(_("Due"), "due_date"),
         ExportColumn(_("Status"), lambda a: a.get_status_display()),

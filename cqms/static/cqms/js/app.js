@@ -5,8 +5,19 @@
 
   function initSelects(root) {
     if (!window.TomSelect) return;
+    // The picker's own words come translated from the page (base.html), not from tom-select.
+    var texts = document.body.dataset;
     root.querySelectorAll("select[data-searchable]:not(.tomselected)").forEach(function (el) {
-      var options = { maxOptions: 200, allowEmptyOption: true, plugins: el.multiple ? ["remove_button"] : [] };
+      var options = {
+        maxOptions: 200,
+        allowEmptyOption: true,
+        plugins: el.multiple ? { remove_button: { title: texts.pickerRemove || "Remove" } } : {},
+        render: {
+          no_results: function (data, escape) {
+            return '<div class="no-results">' + escape(texts.pickerNoResults || "No results found") + "</div>";
+          },
+        },
+      };
       var url = el.dataset.searchUrl;
       if (url) {
         // Options come from the server as the user types: no page lists every user.
