@@ -12,6 +12,7 @@ from cqms.organisation.models import Department
 from cqms.organisation.widgets import UserPicker
 
 from .models import ClockName, Complaint, DefectCategory
+from .widgets import CustomerChoice
 
 INTAKE_FIELDS = [
     "customer",
@@ -72,7 +73,7 @@ class ComplaintIntakeForm(forms.ModelForm):
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
             "defect_description": forms.Textarea(attrs={"rows": 4}),
-            "customer": forms.Select(attrs={"data-searchable": ""}),
+            "customer": CustomerChoice(),
             "owner": UserPicker(),
         }
 

@@ -36,6 +36,7 @@ from . import selectors, services
 from .filters import ComplaintFilter
 from .models import Action, Answer, ClockName, Complaint, DefectCategory
 from .tables import RegisterTable
+from .widgets import CustomerPicker
 
 IMPORT_KIND = "complaints.import"
 EXPORT_KIND = "complaints.export"
@@ -379,7 +380,7 @@ class TrackingFilter(StyledFilterSet):
         queryset=Customer.objects.exclude(status=Customer.Status.VOIDED),
         label=gettext_lazy("Customer"),
         empty_label=gettext_lazy("All"),
-        widget=forms.Select(attrs={"data-searchable": ""}),
+        widget=CustomerPicker(),
     )
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.all(),

@@ -25,10 +25,22 @@
         options.labelField = "text";
         options.searchField = ["text"];
         options.preload = "focus";
+        // The server matches pinyin and initials (lj finds 李静), which the text shown does not
+        // contain: the list is what the server found for the latest query, nothing else.
+        var found = {};
+        options.score = function () {
+          return function (item) { return found[String(item.value)] ? 1 : 0; };
+        };
         options.load = function (query, callback) {
+          var select = this;
           fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
             .then(function (response) { return response.json(); })
-            .then(function (data) { callback(data.results); })
+            .then(function (data) {
+              found = {};
+              data.results.forEach(function (result) { found[String(result.value)] = true; });
+              select.clearOptions();
+              callback(data.results);
+            })
             .catch(function () { callback(); });
         };
       }
