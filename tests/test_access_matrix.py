@@ -73,6 +73,7 @@ MATRIX = {
     "complaints:register": None,
     "complaints:create": None,
     "complaints:recurrence": None,
+    "complaints:intake_contacts": None,
     "complaints:detail": lambda o: {"number": o["complaint"].number},
     "complaints:history": lambda o: {"number": o["complaint"].number},
     "complaints:attachment_download": lambda o: {

@@ -16,10 +16,14 @@ CATALOGUES = [
 
 
 def msgids(po: Path) -> set[str]:
+    """The catalogue's msgids, each with its context ("context\x04msgid") if it has one."""
     text = po.read_text(encoding="utf-8")
     ids = set()
-    for block in re.findall(r'^msgid ((?:".*"\n)+)', text, flags=re.MULTILINE):
-        ids.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)))
+    for context, block in re.findall(
+        r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)', text, flags=re.MULTILINE
+    ):
+        msgid = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block))
+        ids.add(f"{context}\x04{msgid}" if context else msgid)
     return ids - {""}
 
 
@@ -75,3 +79,125 @@ def test_filter_labels_stay_chinese_after_the_api_schema_was_drawn_in_english(ma
         for label in labels:
             assert f">{label}</label>" in html, (url, label)
         assert ">Severity</label>" not in html and ">Grade</label>" not in html
+
+
+# The keywords makemessages passes to xgettext; a string marked under another name (an alias
+# such as `gettext as _g`) never reaches the catalogue and shows in English.
+KEYWORDS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext"}
+KEYWORDS |= {"pgettext_lazy", "npgettext", "npgettext_lazy", "gettext_noop"}
+
+
+def test_translation_functions_are_imported_under_names_makemessages_reads():
+    aliased = re.compile(r"from django\.utils\.translation import .*\b\w*gettext\w* as (\w+)")
+    wrong = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "cqms").rglob("*.py")
+        for name in aliased.findall(path.read_text(encoding="utf-8"))
+        if name not in KEYWORDS
+    ]
+    assert wrong == []
+
+
+# --- Every message the notification engine sends, in the recipient's language ----------------
+
+# What the publishers pass (see their publish() calls); an event registered without an entry
+# here fails the test below, so a new message cannot escape it.
+EVENT_CONTEXTS = {
+    "assigned": {"step": "D3"},
+    "mentioned": {},
+    "step_completed": {"step": "D3"},
+    "approval_requested": {"flow": "FLOW", "record": "RECORD", "node": "NODE"},
+    "approval_decided": {"flow": "FLOW", "record": "RECORD", "status": "approved"},
+    "approval_urged": {"flow": "FLOW", "record": "RECORD", "node": "NODE", "comment": "NOTE"},
+    "approval_copied": {"flow": "FLOW", "record": "RECORD", "node": "NODE"},
+    "approval_withdrawn": {"flow": "FLOW", "record": "RECORD", "comment": "NOTE"},
+    "approval_returned": {"flow": "FLOW", "record": "RECORD", "node": "NODE", "comment": "NOTE"},
+    "signature_locked_out": {"user": "PERSON", "username": "PERSON"},
+    "answer_sent": {"version": 2},
+    "customer_answered": {"accepted": True, "reason": "", "number": "RECORD"},
+    "escalated": {},  # a major complaint: the managers are told at once, without a clock
+    "audit_anchor": {
+        "seq": 7,
+        "entry_id": 42,
+        "hash": "0f" * 32,
+        "at": "2026-10-12T08:00:00+08:00",
+        "reason": "backup",
+    },
+}
+# Reminders, missed deadlines, escalations and the digest come from the sweep on real clocks.
+SWEPT = {"deadline_approaching", "deadline_missed", "escalated", "daily_digest"}
+ALLOWED_LATIN = {"CQMS"}  # the product's name stays as it is
+
+
+def foreign_words(text: str, language: str, data: list[str]) -> list[str]:
+    """Words of the other language in `text`, once the record's data (numbers, names) and the
+    links are taken out."""
+    from django.utils.html import strip_tags
+
+    text = strip_tags(text)
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    text = re.sub(r"https?://\S+", " ", text)
+    text = re.sub(r"KS\d{4}-\d{4}(-\d+)?", " ", text)
+    if language == "en":
+        return re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in ALLOWED_LATIN]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_notification_reads_wholly_in_the_recipients_language(make_user, language):
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import translation
+
+    from cqms.complaints.tests.factories import at, register
+    from cqms.customers.tests.factories import make_customer
+    from cqms.notifications import events, services, sweep
+    from cqms.notifications.models import Notification, OutboxMessage
+    from cqms.notifications.tests.factories import make_channel
+    from cqms.organisation.models import Department, User
+
+    def person(username, role, department):
+        return make_user(username, roles=[role], department=department, language=language)
+
+    admin = person("admin.wang", "administrator", "gm_office")
+    sales = person("sales.zhou", "salesperson", "sales")
+    head = person("qm.li", "quality_manager", "quality")
+    Department.objects.filter(code="quality").update(head=head)
+    person("mr.zhao", "management_representative", "gm_office")
+    person("gm.chen", "general_manager", "gm_office")
+    make_channel(
+        admin,
+        "wecom",
+        "http://127.0.0.1:9/cgi-bin/webhook/send?key=k",
+        events=[event.code for event in events.channel_events()],
+        language=language,
+    )
+    customer = make_customer(admin, "C100", owner=sales)
+    complaint = register(sales, customer, owner=head)
+    register(sales, customer, owner=head, severity="urgent", major=True)
+
+    assert {e.code for e in events.all_events()} <= set(EVENT_CONTEXTS) | SWEPT
+    with transaction.atomic():
+        for code, context in EVENT_CONTEXTS.items():
+            services.publish(code, recipients=[head], record=complaint, context=context)
+    received = complaint.received_at
+    for days in (0.1, 0.3, 0.5, 1, 2, 3, 5, 8, 13, 21, 34, 55, 90):
+        sweep.sweep(now=received + dt.timedelta(days=days))
+    sweep.daily_digest(at(2026, 10, 12).date())
+    with translation.override(language):
+        test_message = events.render_test(None, {"name": "CHANNEL"})
+
+    sent = {n.event for n in Notification.objects.all()}
+    assert SWEPT | set(EVENT_CONTEXTS) <= sent
+    data = ["FLOW", "RECORD", "NODE", "NOTE", "PERSON", "CHANNEL", "backup", customer.name]
+    data += [str(u) for u in User.objects.all()] + [u.username for u in User.objects.all()]
+    texts = [(n.event, n.title + "\n" + n.body) for n in Notification.objects.all()]
+    texts += [(m.event, f"{m.subject}\n{m.body}\n{m.html}") for m in OutboxMessage.objects.all()]
+    texts.append(("test_message", "\n".join(test_message)))
+    wrong = {
+        event: words for event, text in texts if (words := foreign_words(text, language, data))
+    }
+    assert wrong == {}

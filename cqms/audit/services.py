@@ -259,6 +259,9 @@ def save_changes(
         return []
     attnames = [obj._meta.get_field(change["field"]).attname for change in changes]
     update = {attname: getattr(obj, attname) for attname in attnames}
+    # Columns derived from the audited ones (search keys) follow them without entries of their own.
+    if hasattr(obj, "derived_columns"):
+        update.update(obj.derived_columns())
     if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
         obj.updated_at = update["updated_at"] = timezone.now()
     query = obj.__class__._base_manager.filter(pk=obj.pk)

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Basis(models.TextChoices):
@@ -31,7 +32,9 @@ class Clock(models.Model):
     started_at = models.DateTimeField(_("started"))
     due_at = models.DateTimeField(_("due"))
     original_due_at = models.DateTimeField(_("originally due"))
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(
+        pgettext_lazy("time of completion", "done"), null=True, blank=True
+    )
     met = models.BooleanField(_("met"), null=True)
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     owner = models.ForeignKey(

@@ -18,8 +18,9 @@ from rest_framework import mixins, serializers, viewsets
 
 from cqms.core.database import custom_plans
 from cqms.customers.api import as_drf
-from cqms.customers.models import Customer
+from cqms.customers.models import Contact, Customer
 from cqms.customers.selectors import customers_visible_to
+from cqms.organisation import access
 
 from . import selectors, services
 from .filters import ComplaintFilter
@@ -119,6 +120,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["customer"].queryset = customers_visible_to(request.user)
+            # A contact outside the user's scope is as unknown as one that does not exist.
+            self.fields["contact"].queryset = access.visible(request.user, Contact.objects.all())
 
     def get_clocks(self, complaint) -> list[dict]:
         return ClockSerializer(selectors.ordered_clocks(complaint), many=True).data

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cqms.core.filters import StyledFilterSet
 from cqms.customers.models import Customer
@@ -37,7 +38,7 @@ class ComplaintFilter(StyledFilterSet):
     status = django_filters.ChoiceFilter(
         # "open": every status before closing (filter_status); without it among the choices
         # the form refused ?status=open and the register silently showed every status.
-        choices=[("open", _("Open")), *Complaint.Status.choices],
+        choices=[("open", pgettext_lazy("complaint status", "Open")), *Complaint.Status.choices],
         method="filter_status",
         label=_("Status"),
         empty_label=_("All"),

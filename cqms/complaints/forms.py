@@ -12,6 +12,7 @@ from cqms.organisation.models import Department
 from cqms.organisation.widgets import UserPicker
 
 from .models import ClockName, Complaint, DefectCategory
+from .widgets import CustomerChoice
 
 INTAKE_FIELDS = [
     "customer",
@@ -46,6 +47,17 @@ def rows(*groups) -> Layout:
     )
 
 
+def contacts_of(customers, customer_id):
+    """The active contacts of one customer among `customers`; none before one is chosen."""
+    try:
+        customer_id = int(customer_id)
+    except (TypeError, ValueError):
+        return Contact.objects.none()
+    return Contact.objects.filter(
+        is_active=True, customer__in=customers.filter(pk=customer_id)
+    ).order_by("-is_primary", "name")
+
+
 class ComplaintIntakeForm(forms.ModelForm):
     attachments = forms.FileField(
         label=_("Photos and the customer's documents"),
@@ -61,19 +73,29 @@ class ComplaintIntakeForm(forms.ModelForm):
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
             "defect_description": forms.Textarea(attrs={"rows": 4}),
-            "customer": forms.Select(attrs={"data-searchable": ""}),
+            "customer": CustomerChoice(),
             "owner": UserPicker(),
         }
 
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = (
-            (customers or Customer.objects.all())
+            (customers if customers is not None else Customer.objects.all())
             .exclude(status=Customer.Status.VOIDED)
             .order_by("code")
         )
-        self.fields["contact"].queryset = Contact.objects.filter(is_active=True).select_related(
-            "customer"
+        # Only the chosen customer's contacts, and only if the user may see that customer.
+        self.fields["contact"].queryset = contacts_of(
+            self.fields["customer"].queryset, self["customer"].value()
+        )
+        self.fields["contact"].widget.attrs.update(
+            {
+                "hx-get": reverse("complaints:intake_contacts"),
+                "hx-trigger": "change from:#id_customer",
+                "hx-include": "#id_customer",
+                "hx-target": "#div_id_contact",
+                "hx-swap": "outerHTML",
+            }
         )
         self.fields["defect_category"].queryset = DefectCategory.objects.filter(is_active=True)
         self.fields["department"].queryset = Department.objects.filter(is_active=True)

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cqms.core import previews
@@ -175,11 +175,11 @@ class Complaint(VersionedModel):
     class DetectionPoint(models.TextChoices):
         INCOMING = "incoming", _("Incoming inspection")
         LINE = "line", _("Production line")
-        FIELD = "field", _("Field")
+        FIELD = "field", pgettext_lazy("detection point", "Field")
         END_CUSTOMER = "end_customer", _("End customer")
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
+        REGISTERED = "registered", pgettext_lazy("complaint status", "Registered")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         CONTAINED = "contained", _("Containment answered")
         ANALYSED = "analysed", _("Analysed")
@@ -583,7 +583,7 @@ class Action(VersionedModel):
         blank=True,
         related_name="actions",
     )
-    description = models.TextField(_("action"))
+    description = models.TextField(pgettext_lazy("corrective action", "action"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -604,7 +604,7 @@ class Action(VersionedModel):
     audit_parent = "complaint"
 
     class Meta:
-        verbose_name = _("action")
+        verbose_name = pgettext_lazy("corrective action", "action")
         verbose_name_plural = _("actions")
         ordering = ["complaint_id", "kind", "due_date", "pk"]
         indexes = [models.Index(fields=["owner", "status"], name="action_owner_idx")]

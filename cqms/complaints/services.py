@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cqms.audit import services as audit
 from cqms.clocks import services as clocks
@@ -68,10 +68,10 @@ def mark_seen(user, complaint: Complaint) -> Complaint:
 
 # Audit actions written here; their sentences are registered in ComplaintsConfig.ready().
 AUDIT_CODES = [
-    ("complaints.repeat_linked", _lazy("Linked to earlier complaints as a repeat")),
-    ("complaints.acknowledged", _lazy("Receipt acknowledged")),
-    ("complaints.handed_over", _lazy("Handed over")),
-    ("complaints.cancelled", _lazy("Cancelled")),
+    ("complaints.repeat_linked", gettext_lazy("Linked to earlier complaints as a repeat")),
+    ("complaints.acknowledged", gettext_lazy("Receipt acknowledged")),
+    ("complaints.handed_over", gettext_lazy("Handed over")),
+    ("complaints.cancelled", gettext_lazy("Cancelled")),
 ]
 
 

@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cqms.audit import services as audit
 from cqms.clocks import services as clocks
@@ -36,6 +36,7 @@ from . import bulk_import, selectors, services
 from .filters import ComplaintFilter
 from .models import Action, Answer, ClockName, Complaint, DefectCategory
 from .tables import RegisterTable
+from .widgets import CustomerPicker
 
 IMPORT_KIND = "complaints.import"
 EXPORT_KIND = "complaints.export"
@@ -422,7 +423,7 @@ class TrackingFilter(StyledFilterSet):
         queryset=Customer.objects.exclude(status=Customer.Status.VOIDED),
         label=gettext_lazy("Customer"),
         empty_label=gettext_lazy("All"),
-        widget=forms.Select(attrs={"data-searchable": ""}),
+        widget=CustomerPicker(),
     )
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.all(),
@@ -491,7 +492,7 @@ class TrackingTable(tables.Table):
         order_by=("complaint__department__name",),
     )
     root_cause = tables.Column(verbose_name=gettext_lazy("Root cause"), orderable=False)
-    description = tables.Column(verbose_name=gettext_lazy("Action"))
+    description = tables.Column(verbose_name=pgettext_lazy("corrective action", "Action"))
     owner = tables.Column(verbose_name=gettext_lazy("Owner"), order_by=("owner__username",))
     due_date = tables.Column(verbose_name=gettext_lazy("Due"))
     status = tables.Column(verbose_name=gettext_lazy("Status"))
@@ -543,7 +544,7 @@ def tracking_columns() -> list[ExportColumn]:
             width=40,
         ),
         ExportColumn(_("Kind"), lambda a: a.get_kind_display()),
-        ExportColumn(_("Action"), "description", width=40),
+        ExportColumn(pgettext_lazy("corrective action", "Action"), "description", width=40),
         ExportColumn(_("Owner"), lambda a: str(a.owner)),
         ExportColumn(_("Due"), "due_date"),
         ExportColumn(_("Status"), lambda a: a.get_status_display()),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.register, name="register"),
     path("new/", views.create, name="create"),
     path("new/recurrence/", views.recurrence, name="recurrence"),
+    path("new/contacts/", views.intake_contacts, name="intake_contacts"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/history/", views.history, name="history"),
     path(

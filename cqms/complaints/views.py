@@ -104,6 +104,16 @@ def create(request):
 
 
 @permission_required("complaints.add_complaint", raise_exception=True)
+def intake_contacts(request):
+    """The contact choice of the intake, redrawn for the chosen customer (htmx)."""
+    form = ComplaintIntakeForm(
+        initial={"customer": request.GET.get("customer")},
+        customers=customers_visible_to(request.user),
+    )
+    return render(request, "complaints/intake_contact.html", {"form": form})
+
+
+@permission_required("complaints.add_complaint", raise_exception=True)
 def recurrence(request):
     """The earlier complaints a new one would repeat (shown while registering)."""
     customer = (

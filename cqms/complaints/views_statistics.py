@@ -7,7 +7,6 @@ import io
 from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cqms.customers.models import Customer
-from cqms.customers.selectors import customers_visible_to
+from cqms.customers.selectors import customers_visible_to, search_q
 
 from . import selectors, statistics
 from .models import DefectCategory, Severity
@@ -117,13 +116,12 @@ def statistics_page(request):
 
 @permission_required("complaints.view_complaint", raise_exception=True)
 def customer_search(request):
-    """Customers of the reader's scope matching a code or name, for the customer filter."""
+    """Customers of the reader's scope matching a code or name (also by pinyin), for the
+    customer pickers."""
     text = request.GET.get("q", "").strip()[:100]
     customers = customers_visible_to(request.user).exclude(status=Customer.Status.VOIDED)
     if text:
-        customers = customers.filter(
-            Q(code__icontains=text) | Q(name__icontains=text) | Q(name_en__icontains=text)
-        )
+        customers = customers.filter(search_q(text))
     results = [
         {"value": customer.pk, "text": str(customer)}
         for customer in customers.order_by("code")[:CUSTOMER_SEARCH_RESULTS]

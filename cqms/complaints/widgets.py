@@ -9,7 +9,14 @@ from cqms.core.widgets import SearchPicker
 
 
 class CustomerPicker(SearchPicker):
-    """The chosen customer of a filter ("All" when none)."""
+    """The chosen customer of a filter ("All" when none); the others are found by code, name,
+    pinyin or initials within the reader's scope."""
 
     search_url = reverse_lazy("complaints:statistics_customers")
     empty_label = _("All")
+
+
+class CustomerChoice(CustomerPicker):
+    """The customer of a new record: none until one is chosen."""
+
+    empty_label = ""

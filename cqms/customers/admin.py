@@ -9,7 +9,7 @@ from .models import Customer
 @admin.register(Customer)
 class CustomerLookupAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "short_name", "status"]
-    search_fields = ["code", "name", "name_en", "short_name"]
+    search_fields = ["code", "name", "name_en", "short_name", "search_key"]
 
     def has_add_permission(self, request):
         return False

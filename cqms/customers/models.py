@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cqms.core import previews
+from cqms.core import previews, search
 from cqms.core.models import VersionedModel
+from cqms.core.search import SearchKeyField
 
 
 class Customer(VersionedModel):
@@ -93,6 +94,7 @@ class Customer(VersionedModel):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
     notes = models.TextField(_("notes"), blank=True)
     void_reason = models.TextField(_("reason for voiding"), blank=True)
+    search_key = SearchKeyField()
 
     SCOPE_FIELDS = {"owner_fields": ("owner",), "department_field": "department"}
 
@@ -113,6 +115,17 @@ class Customer(VersionedModel):
 
     def __str__(self):
         return f"{self.code} {self.display_name}"
+
+    def derived_columns(self) -> dict:
+        """The search key follows the names (see core/search.py)."""
+        self.search_key = search.search_key(self.name, self.short_name)
+        return {"search_key": self.search_key}
+
+    def save(self, *args, **kwargs):
+        self.derived_columns()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("customers:detail", args=[self.pk])

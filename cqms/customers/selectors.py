@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from cqms.core import search
 from cqms.organisation import access
 
 from .models import Customer, CustomerDocument, SupplierPortal
@@ -80,11 +81,14 @@ def classification_counts(user) -> dict[str, int]:
 
 
 def search_q(text: str) -> Q:
+    """Code, names and OEM group as typed; the Chinese names also by pinyin and initials."""
     text = text.strip()
-    return (
+    found = (
         Q(code__icontains=text)
         | Q(name__icontains=text)
         | Q(name_en__icontains=text)
         | Q(short_name__icontains=text)
         | Q(oem_group__icontains=text)
     )
+    key = search.query_key(text)
+    return found | Q(search_key__contains=key) if key else found

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -294,8 +294,8 @@ def portal_list(request):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("Excel or CSV file"),
-        help_text=_lazy("Use the template: one customer per row, headers in the first row."),
+        label=gettext_lazy("Excel or CSV file"),
+        help_text=gettext_lazy("Use the template: one customer per row, headers in the first row."),
     )
 
     def clean_file(self):

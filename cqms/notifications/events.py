@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -78,18 +78,18 @@ def _plain(code: str, record) -> tuple[str, str]:
     label = get(code).label
     if record is None:
         return str(label), ""
-    return _g("%(event)s: %(record)s") % {"event": label, "record": record}, ""
+    return gettext("%(event)s: %(record)s") % {"event": label, "record": record}, ""
 
 
 def render_approaching(record, context) -> tuple[str, str]:
     if context.get("clock") is None:
         return _plain("deadline_approaching", record)
     values = {**_clock_subject(record, context), "percent": context.get("percent", "")}
-    title = _g("%(clock)s of %(record)s: %(percent)s%% of the time used") % values
-    body = _g("Due %(due)s.") % values
+    title = gettext("%(clock)s of %(record)s: %(percent)s%% of the time used") % values
+    body = gettext("Due %(due)s.") % values
     owner = context.get("owner")
     if owner:
-        body += " " + _g("Responsible: %(owner)s.") % {"owner": owner}
+        body += " " + gettext("Responsible: %(owner)s.") % {"owner": owner}
     return title, body
 
 
@@ -97,11 +97,11 @@ def render_missed(record, context) -> tuple[str, str]:
     if context.get("clock") is None:
         return _plain("deadline_missed", record)
     values = _clock_subject(record, context)
-    title = _g("%(clock)s of %(record)s is overdue") % values
-    body = _g("It was due %(due)s.") % values
+    title = gettext("%(clock)s of %(record)s is overdue") % values
+    body = gettext("It was due %(due)s.") % values
     owner = context.get("owner")
     if owner:
-        body += " " + _g("Responsible: %(owner)s.") % {"owner": owner}
+        body += " " + gettext("Responsible: %(owner)s.") % {"owner": owner}
     return title, body
 
 
@@ -113,24 +113,24 @@ def render_escalated(record, context) -> tuple[str, str]:
         "step": context.get("step", ""),
         "target": context.get("target", ""),
     }
-    title = _g("Escalated (step %(step)s): %(clock)s of %(record)s is overdue") % values
-    body = _g("It was due %(due)s. Now told: %(target)s.") % values
+    title = gettext("Escalated (step %(step)s): %(clock)s of %(record)s is overdue") % values
+    body = gettext("It was due %(due)s. Now told: %(target)s.") % values
     owner = context.get("owner")
     if owner:
-        body += " " + _g("Responsible: %(owner)s.") % {"owner": owner}
+        body += " " + gettext("Responsible: %(owner)s.") % {"owner": owner}
     return title, body
 
 
 def render_digest(record, context) -> tuple[str, str]:
     overdue = context.get("overdue", [])
     today = context.get("today", [])
-    title = _g("Your deadlines on %(date)s: %(overdue)s overdue, %(today)s due today") % {
+    title = gettext("Your deadlines on %(date)s: %(overdue)s overdue, %(today)s due today") % {
         "date": formats.date_format(context["date"], "DATE_FORMAT"),
         "overdue": len(overdue),
         "today": len(today),
     }
     lines = []
-    for heading, items in ((_g("Overdue"), overdue), (_g("Due today"), today)):
+    for heading, items in ((gettext("Overdue"), overdue), (gettext("Due today"), today)):
         if items:
             lines.append(f"{heading}:")
             lines.extend(f"- {item['label']} · {item['due']} {item['url']}" for item in items)
@@ -142,8 +142,9 @@ def render_digest(record, context) -> tuple[str, str]:
 
 def render_test(record, context) -> tuple[str, str]:
     return (
-        _g("Test message from CQMS"),
-        _g("If you can read this, the channel %(name)s works.") % {"name": context.get("name")},
+        gettext("Test message from CQMS"),
+        gettext("If you can read this, the channel %(name)s works.")
+        % {"name": context.get("name")},
     )
 
 

@@ -11,7 +11,7 @@ from .models import Delegation, Department, Role, User
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     list_display = ["username", "get_full_name", "email", "department", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "department", "roles"]
-    search_fields = ["username", "first_name", "last_name", "email"]
+    search_fields = ["username", "first_name", "last_name", "email", "search_key"]
     filter_horizontal = ["roles"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets[:2],

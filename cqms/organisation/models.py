@@ -12,7 +12,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from tree_queries.models import TreeNode
 
+from cqms.core import search
 from cqms.core.models import TimeStampedModel
+from cqms.core.search import SearchKeyField
 
 
 class BilingualName(models.Model):
@@ -90,6 +92,7 @@ class User(AbstractUser):
     wecom_user_id = models.CharField(_("WeCom user id"), max_length=64, blank=True)
     dingtalk_user_id = models.CharField(_("DingTalk user id"), max_length=64, blank=True)
     feishu_open_id = models.CharField(_("Feishu open id"), max_length=64, blank=True)
+    search_key = SearchKeyField()
 
     class Meta:
         verbose_name = _("user")
@@ -109,6 +112,20 @@ class User(AbstractUser):
         if self.last_name and self.first_name and not self.first_name.isascii():
             return f"{self.last_name}{self.first_name}"
         return super().get_full_name()
+
+    def derived_columns(self) -> dict:
+        """The search key follows the name (see core/search.py)."""
+        names = [self.get_full_name()]
+        if self.first_name.isascii():
+            names.append(f"{self.last_name}{self.first_name}")  # "Li Jing" as well as "Jing Li"
+        self.search_key = search.search_key(*names)
+        return {"search_key": self.search_key}
+
+    def save(self, *args, **kwargs):
+        self.derived_columns()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+        super().save(*args, **kwargs)
 
 
 class DelegationQuerySet(models.QuerySet):

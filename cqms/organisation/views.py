@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from cqms.core import search
 from cqms.core.errors import BusinessRuleError
 
 from . import services
@@ -103,17 +104,20 @@ def revoke_delegation(request, pk: int):
 
 
 def user_search(request):
-    """Active users matching a name, user name or e-mail, for the user pickers."""
-    text = request.GET.get("q", "").strip()
+    """Active users matching a name (whole, in pinyin or by initials: 李静, lijing, lj), user
+    name, e-mail or department, for the user pickers."""
+    text = request.GET.get("q", "").strip()[:100]
     users = User.objects.filter(is_active=True).select_related("department")
     if text:
-        users = users.filter(
+        found = (
             Q(username__icontains=text)
             | Q(first_name__icontains=text)
             | Q(last_name__icontains=text)
             | Q(email__icontains=text)
             | Q(department__name__icontains=text)
         )
+        key = search.query_key(text)
+        users = users.filter(found | Q(search_key__contains=key) if key else found)
     results = [{"value": u.pk, "text": user_label(u)} for u in users.order_by("username")[:20]]
     return JsonResponse({"results": results})
 

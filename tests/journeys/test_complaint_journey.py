@@ -88,8 +88,11 @@ def register_on_the_page(page, base_url: str, *, received: dt.datetime, contact_
     page.goto(f"{base_url}/complaints/")
     page.get_by_role("link", name="登记客户抱怨").click()
     expect(page.get_by_role("heading", name="登记客户抱怨")).to_be_visible()
+    expect(page.locator("#id_contact option")).to_have_count(1)  # only "---------"
     with recurrence_checked(page):
         pick_user(page, page.locator("#div_id_customer"), "华东汽车")
+    # the contact list follows the customer (htmx redraws it)
+    expect(page.locator(f"#id_contact option[value='{contact_pk}']")).to_have_count(1)
     page.select_option("#id_contact", str(contact_pk))
     page.fill("#id_customer_reference", "HD-QN-2611-07")
     page.fill("#id_received_at", local(received))

@@ -5,8 +5,19 @@
 
   function initSelects(root) {
     if (!window.TomSelect) return;
+    // The picker's own words come translated from the page (base.html), not from tom-select.
+    var texts = document.body.dataset;
     root.querySelectorAll("select[data-searchable]:not(.tomselected)").forEach(function (el) {
-      var options = { maxOptions: 200, allowEmptyOption: true, plugins: el.multiple ? ["remove_button"] : [] };
+      var options = {
+        maxOptions: 200,
+        allowEmptyOption: true,
+        plugins: el.multiple ? { remove_button: { title: texts.pickerRemove || "Remove" } } : {},
+        render: {
+          no_results: function (data, escape) {
+            return '<div class="no-results">' + escape(texts.pickerNoResults || "No results found") + "</div>";
+          },
+        },
+      };
       var url = el.dataset.searchUrl;
       if (url) {
         // Options come from the server as the user types: no page lists every user.
@@ -14,10 +25,22 @@
         options.labelField = "text";
         options.searchField = ["text"];
         options.preload = "focus";
+        // The server matches pinyin and initials (lj finds 李静), which the text shown does not
+        // contain: the list is what the server found for the latest query, nothing else.
+        var found = {};
+        options.score = function () {
+          return function (item) { return found[String(item.value)] ? 1 : 0; };
+        };
         options.load = function (query, callback) {
+          var select = this;
           fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
             .then(function (response) { return response.json(); })
-            .then(function (data) { callback(data.results); })
+            .then(function (data) {
+              found = {};
+              data.results.forEach(function (result) { found[String(result.value)] = true; });
+              select.clearOptions();
+              callback(data.results);
+            })
             .catch(function () { callback(); });
         };
       }
