@@ -47,7 +47,6 @@ def cast(make_user):
 
 def make_cast(make_user):
     """The people of a complaint: the owner in quality, its head, the MR and the GM."""
-    escalation.register_clock("containment", "Containment")
     admin = make_user("admin.wang", roles=["administrator"], department="gm_office")
     owner = make_user("qe.liu", roles=["quality_engineer"], department="quality")
     head = make_user("qm.li", roles=["quality_manager"], department="quality")
