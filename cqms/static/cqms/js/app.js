@@ -236,12 +236,15 @@
       var was = original(el);
       if (value.now !== was) typed.push({ key: key, value: value, was: was, label: label(el), text: shown(el, value) });
     });
-    if (typed.length) pending[card.id] = typed;
+    if (typed.length) pending[card.id] = { typed: typed, old: fields };
   });
 
   document.addEventListener("htmx:afterSettle", function () {
     Object.keys(pending).forEach(function (id) {
-      var typed = pending[id];
+      // Another request may settle first (its swap began later but ended sooner): wait until the
+      // card's own fields have really been replaced.
+      if (pending[id].old.some(function (el) { return el.isConnected; })) return;
+      var typed = pending[id].typed;
       delete pending[id];
       var card = document.getElementById(id);
       if (!card) return;
