@@ -116,6 +116,7 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", sorted({"127.0.0.1", "localhost", "[::1]", _public.hostname or "localhost"})
 )
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+CSRF_FAILURE_VIEW = "cqms.core.views.csrf_failure"
 
 # --- Applications -----------------------------------------------------------------------------
 
