@@ -303,6 +303,7 @@ SESSION_IDLE_TIMEOUT = env_int("CQMS_SESSION_IDLE_MINUTES", 30) * 60
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_thirdparty"]
+FORMAT_MODULE_PATH = ["cqms.formats"]  # English dates as ISO 8601 (cqms/formats/en)
 TIME_ZONE = env_str("CQMS_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
