@@ -116,6 +116,7 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", sorted({"127.0.0.1", "localhost", "[::1]", _public.hostname or "localhost"})
 )
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+CSRF_FAILURE_VIEW = "cqms.core.views.csrf_failure"
 
 # --- Applications -----------------------------------------------------------------------------
 
@@ -303,6 +304,7 @@ SESSION_IDLE_TIMEOUT = env_int("CQMS_SESSION_IDLE_MINUTES", 30) * 60
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_thirdparty"]
+FORMAT_MODULE_PATH = ["cqms.formats"]  # English dates as ISO 8601 (cqms/formats/en)
 TIME_ZONE = env_str("CQMS_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

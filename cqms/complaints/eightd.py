@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -916,7 +916,18 @@ def _validate_row(kind: str, complaint: Complaint, row, values: dict) -> None:
                 errors["effectiveness_result"] = _("Record the result of the effectiveness check.")
         due, check = merged.get("due_date"), merged.get("effectiveness_due")
         if due and check and check < due:
-            errors["effectiveness_due"] = _("The effectiveness check comes after the due date.")
+            errors["effectiveness_due"] = _(
+                "The effectiveness check must be on or after the action's due date, %(date)s."
+            ) % {"date": formats.date_format(due, "DATE_FORMAT")}
+        if status == Action.Status.EFFECTIVE and check and "status" not in errors:
+            # Judged now, or kept from an earlier verdict when only other fields change.
+            judged = getattr(row, "effectiveness_checked_at", None)
+            if judged is None or getattr(row, "status", None) != Action.Status.EFFECTIVE:
+                judged = timezone.now()
+            if timezone.localdate(judged) < check:
+                errors["status"] = _(
+                    "The action can be verified effective only from its check date, %(date)s."
+                ) % {"date": formats.date_format(check, "DATE_FORMAT")}
     elif kind == "document":
         document = merged.get("document")
         if not document:

@@ -21,8 +21,9 @@ never count. The figures, as `docs/user/complaints-statistics.md` explains them 
   calendar (closed on the day received: 0; received on Friday, closed on Monday: 1);
 - recurrent defect category: ≥ 3 complaints in the 12 months ending with the period's last
   month; occasional: 1 or 2; "new" when it was not recurrent one month earlier;
-- abnormal month: more complaints than the mean + 2 standard deviations (population) of the
-  previous 12 months, or the third rise in a row.
+- abnormal month: at least 3 complaints, and more than the mean + 2 standard deviations
+  (population) of the previous 12 months or the third rise in a row (a month of one or two
+  complaints after quiet months is chance, not a signal).
 
 All counts come from a few GROUP BY queries; nothing loops over complaints in Python. Months
 and days are cut in the company time zone inside the database (see `local_day`).
@@ -61,6 +62,7 @@ RECURRENT_WINDOW = 12
 BASELINE_MONTHS = 12  # the months an abnormal month is compared with
 SIGMAS = 2
 RISES = 3
+ABNORMAL_MIN = 3  # fewer complaints in a month are never flagged abnormal
 MOVING_AVERAGE = 3
 UNCATEGORISED = "none"
 
@@ -216,8 +218,8 @@ class Month:
     open: int = 0  # received in the month (cases and reopenings) and still open
     urgent: int = 0
     moving_average: float | None = None
-    above_limit: bool = False  # > mean + 2σ of the previous 12 months
-    rising: bool = False  # the third rise in a row
+    above_limit: bool = False  # > mean + 2σ of the previous 12 months, and ≥ ABNORMAL_MIN
+    rising: bool = False  # the third rise in a row, to ≥ ABNORMAL_MIN
     limit: float | None = None
 
     @property
@@ -512,10 +514,14 @@ def _flag(history: list[Month]) -> None:
             mean = sum(baseline) / BASELINE_MONTHS
             sigma = math.sqrt(sum((c - mean) ** 2 for c in baseline) / BASELINE_MONTHS)
             month.limit = round(mean + SIGMAS * sigma, 2)
-            month.above_limit = month.complaints > mean + SIGMAS * sigma
+            month.above_limit = (
+                month.complaints >= ABNORMAL_MIN and month.complaints > mean + SIGMAS * sigma
+            )
         if index >= RISES:
             recent = counts[index - RISES : index + 1]
-            month.rising = all(a < b for a, b in itertools.pairwise(recent))
+            month.rising = month.complaints >= ABNORMAL_MIN and all(
+                a < b for a, b in itertools.pairwise(recent)
+            )
 
 
 def recurrence(per_category, last: dt.date, labels) -> list[Recurrence]:

@@ -9,7 +9,7 @@ browser moves to a clean address without the token.
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -148,6 +148,7 @@ def create_link(request, number: str, version: int):
         ),
     ):
         link = VerdictLink.objects.get(token_hash=answers.hash_token(tokens[0]))
+        url = request.build_absolute_uri(answers.verdict_url(tokens[0]))
         response = render(
             request,
             "complaints/answers/link_created.html",
@@ -155,13 +156,37 @@ def create_link(request, number: str, version: int):
                 "complaint": complaint,
                 "answer": answer,
                 "link": link,
-                "url": request.build_absolute_uri(answers.verdict_url(tokens[0])),
+                "url": url,
+                "mailto": _verdict_mail(complaint, answer, link, url),
             },
         )
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response
     return _back_with_errors(request, complaint, form)
+
+
+def _verdict_mail(complaint, answer, link, url: str) -> str:
+    """A mailto: link that opens the user's own mail program with the link written out."""
+    values = {
+        "number": " / ".join(filter(None, [complaint.number, complaint.customer_reference])),
+        "version": answer.version_number,
+        "contact": link.contact.name,
+        "until": formats.date_format(timezone.localtime(link.expires_at), "DATETIME_FORMAT"),
+        "url": url,
+    }
+    subject = _("Your verdict on our answer to complaint %(number)s") % values
+    body = (
+        _(
+            "Dear %(contact)s,\n\nplease give your verdict on version %(version)s of our answer "
+            "to complaint %(number)s with this private link, valid until %(until)s:\n\n"
+            "%(url)s\n\nAnyone with the link can give the verdict: please do not forward it."
+        )
+        % values
+    )
+    return "mailto:{}?subject={}&body={}".format(
+        quote(link.contact.email or "", safe="@"), quote(subject, safe=""), quote(body, safe="")
+    )
 
 
 @require_POST

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         import django_filters.fields
+        from django.contrib import admin
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
         from django.forms import ModelChoiceField
@@ -30,6 +31,10 @@ class CoreConfig(AppConfig):
             _("Download refused: the stored file does not match its upload fingerprint"),
         )
         register_check("files", "stored files", verify_stored_files)
+        # Lazy strings: each request shows the admin's name in its own language.
+        admin.site.site_header = _("CQMS administration")
+        admin.site.site_title = _("CQMS administration")
+        admin.site.index_title = _("Administration")
         menu.section("work", _("Work"), 10)
         menu.section("customers", _("Customers"), 20)
         menu.section("organisation", _("Organisation"), 80)

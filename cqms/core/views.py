@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -61,3 +62,12 @@ def server_error(request):
         if response is not None:
             return response
     return default_server_error(request)
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    """A translated page with a way back (Django already logs the reason)."""
+    back = request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "/"
+    return render(request, "403_csrf.html", {"back_url": back}, status=403)

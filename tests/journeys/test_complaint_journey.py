@@ -141,7 +141,8 @@ def first_round(page, received: dt.datetime) -> None:
     )
     expect(page.locator("#clocks [data-clock=containment]")).to_contain_text("完成")
     d4_root_causes(page)
-    due = (received + dt.timedelta(days=14)).date().isoformat()
+    # Due yesterday: an action is verified effective only from its check date (not before its due).
+    due = (received + dt.timedelta(days=2)).date().isoformat()
     d5_corrective_actions(page, due=due)
     d7_prevent_recurrence(page, due=due)
     d6_verify_effectiveness(page, done_at=local(received + dt.timedelta(days=1)), check_due=due)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.db import connection
@@ -148,3 +150,35 @@ def test_every_id_on_the_page_is_unique_while_the_verdict_is_awaited(client, rea
     assert 'id="verdict-link-form"' in html and 'id="staff-verdict-form"' in html
     assert {"link_contact", "verdict_contact", "hand_over_reason"} <= set(ids)
     assert [i for i in set(ids) if ids.count(i) > 1] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "copy"),
+    [
+        ("zh-hans", "请对我方关于客户抱怨", "复制"),
+        ("en", "Your verdict on our answer to complaint", "Copy"),
+    ],
+)
+def test_the_private_link_page_offers_copy_and_a_prepared_e_mail(
+    client, ready, sales, customer, language, subject, copy
+):
+    who = contact(customer, sales)
+    send(ready, sales)
+    client.force_login(sales)
+    response = client.post(
+        reverse("complaints:create_link", args=[ready.number, 1]),
+        {"contact": who.pk, "days": 7},
+        headers={"accept-language": language},
+    )
+    html = response.content.decode()
+    start = html.index('value="http') + len('value="')
+    url = html[start : html.index('"', start)]
+    assert re.search(r'<button[^>]*data-copy="verdict-link"', html)
+    assert f"<span>{copy}</span>" in html
+    href = re.search(r'id="mail-verdict-link" href="([^"]+)"', html).group(1)
+    parts = urlsplit(unescape(href))
+    assert (parts.scheme, unquote(parts.path)) == ("mailto", "wang@example.com")
+    query = parse_qs(parts.query)
+    assert subject in query["subject"][0] and ready.number in query["subject"][0]
+    assert url in query["body"][0] and "王经理" in query["body"][0]
+    assert "<script>" not in html  # the copy runs from app.js: CSP forbids inline scripts

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cqms.clocks import services as clocks
@@ -417,3 +417,48 @@ def test_containment_rows_belong_to_their_complaint(complaint, sales, customer, 
     with pytest.raises(ContainmentAction.DoesNotExist):
         eightd.get_row(complaint, "containment", row.pk)
     assert Action.objects.count() == 0
+
+
+def _planned_action(complaint, quality):
+    f.acknowledged(complaint, quality)
+    f.fill_d3(complaint, quality)
+    eightd.complete_step(complaint, "d3", actor=quality)
+    f.fill_d4(complaint, quality)
+    eightd.complete_step(complaint, "d4", actor=quality)
+    f.fill_d5(complaint, quality)
+    eightd.complete_step(complaint, "d5", actor=quality)
+    return Action.objects.filter(complaint=complaint, kind="corrective").first()  # due 10-15
+
+
+def test_the_d6_message_names_the_date_the_effectiveness_check_must_follow(complaint, quality):
+    action = _planned_action(complaint, quality)
+    early = {"done_at": at(2026, 10, 10, 9), "effectiveness_due": dt.date(2026, 10, 1)}
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        eightd.update_row(action, early, actor=quality, expected_version=action.version)
+    assert caught.value.message_dict["effectiveness_due"] == [
+        "The effectiveness check must be on or after the action's due date, 2026-10-15."
+    ]
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        eightd.update_row(action, early, actor=quality, expected_version=action.version)
+    assert "2026年10月15日" in caught.value.message_dict["effectiveness_due"][0]
+
+
+def test_an_action_is_not_verified_effective_before_its_check_date(complaint, quality, english):
+    action = _planned_action(complaint, quality)
+    today = timezone.localdate()
+    check = today + dt.timedelta(days=7)
+    judged = {
+        "done_at": at(2026, 10, 10, 9),
+        "effectiveness_due": check,
+        "effectiveness_result": "连续 3 批无缺陷",
+        "status": "effective",
+    }
+    with pytest.raises(ValidationError) as caught:
+        eightd.update_row(action, judged, actor=quality, expected_version=action.version)
+    assert caught.value.message_dict["status"] == [
+        f"The action can be verified effective only from its check date, {check.isoformat()}."
+    ]
+    judged["effectiveness_due"] = today
+    assert eightd.update_row(action, judged, actor=quality, expected_version=action.version)
+    action.refresh_from_db()
+    assert action.status == "effective"

@@ -209,17 +209,30 @@ def test_trend_moving_average_and_abnormal_months(dataset):
         0.33,
         1.0,
     ]
-    # 2025-09: 2 > 0 + 2 * 0 (twelve empty months before)
-    # 2026-04: previous 12 months 0,0,0,0,0,2,1,0,1,0,0,1: mean 5/12, sigma 0.6401, limit 1.70
+    # 2025-09: 2 > 0 + 2 * 0 (twelve empty months before), but fewer than 3 complaints
+    # 2026-04: previous 12 months 0,0,0,0,0,2,1,0,1,0,0,1: mean 5/12, sigma 0.6401, limit 1.70;
+    #          2 is above it, but fewer than 3 complaints
     # 2026-05: previous 12 months 0,0,0,0,2,1,0,1,0,0,1,2: mean 7/12, sigma 0.7592, limit 2.10;
     #          and 0 < 1 < 2 < 3 from February: the third rise in a row
     assert [
         (f"{m.month:%Y-%m}", m.limit, m.above_limit, m.rising) for m in summary.abnormal_months
-    ] == [
-        ("2025-09", 0.0, True, False),
-        ("2026-04", 1.7, True, False),
-        ("2026-05", 2.1, True, True),
-    ]
+    ] == [("2026-05", 2.1, True, True)]
+
+
+@pytest.mark.parametrize(
+    ("counts", "abnormal"),
+    [
+        ([0] * 12 + [1], False),  # one complaint after a quiet year: chance, not a signal
+        ([0] * 12 + [2], False),
+        ([0] * 12 + [3], True),
+        ([0] * 10 + [0, 1, 2], False),  # rising, but to only two
+        ([0] * 9 + [0, 1, 2, 3], True),
+    ],
+)
+def test_a_month_needs_at_least_three_complaints_to_be_abnormal(counts, abnormal):
+    history = [statistics.Month(dt.date(2025, 1, 1), complaints=c) for c in counts]
+    statistics._flag(history)
+    assert history[-1].abnormal is abnormal
 
 
 def test_seasonality_by_month_of_the_year(dataset):

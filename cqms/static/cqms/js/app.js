@@ -266,3 +266,32 @@
   document.addEventListener("DOMContentLoaded", function () { remember(document); });
   document.addEventListener("htmx:load", function (event) { remember(event.detail.elt); });
 })();
+
+// Copy buttons: <button data-copy="id-of-an-input" data-copied="label once copied">. The
+// clipboard API needs HTTPS or localhost; on plain HTTP in the plant the field is selected and
+// copied the old way.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    var label = button.querySelector("span") || button;
+    function done() {
+      label.textContent = button.dataset.copied;
+      button.dataset.copyDone = "1";
+    }
+    function fallback() {
+      field.focus();
+      field.select();
+      if (document.execCommand("copy")) done();
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+})();
