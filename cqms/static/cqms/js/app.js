@@ -31,11 +31,13 @@
         options.score = function () {
           return function (item) { return found[String(item.value)] ? 1 : 0; };
         };
+        var latest = 0;  // answers can arrive out of order: only the newest query's counts
         options.load = function (query, callback) {
-          var select = this;
+          var select = this, ticket = ++latest;
           fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
             .then(function (response) { return response.json(); })
             .then(function (data) {
+              if (ticket !== latest) { callback(); return; }
               found = {};
               data.results.forEach(function (result) { found[String(result.value)] = true; });
               select.clearOptions();
