@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -140,6 +141,8 @@ class BulkWrite:
         self.after_commit: list = []
         self._displays: dict = {}
         self._audited: dict = {}  # model: its audited fields (name, attname)
+        self._relations: dict = {}  # model: its related fields by name
+        self._postgresql = connection.vendor == "postgresql"
         context = current_context()
         self._fixed = {
             "actor_id": getattr(actor, "pk", None) or None,
@@ -174,12 +177,17 @@ class BulkWrite:
     def creation_changes(self, obj: models.Model) -> list[dict]:
         """`services.creation_changes`, the names of related records looked up once."""
         changes = []
+        relations = self._relations.get(obj.__class__)
+        if relations is None:
+            fields = obj._meta.concrete_fields
+            relations = {f.name: f for f in fields if f.is_relation}
+            self._relations[obj.__class__] = relations
         for name, new in self._snapshot(obj).items():
-            if new in (None, ""):
+            if new is None or new == "":
                 continue
             change = {"field": name, "old": None, "new": new}
-            field = obj._meta.get_field(name)
-            if field.is_relation:
+            field = relations.get(name)
+            if field is not None:
                 key = (field.related_model, new)
                 if key not in self._displays:
                     self._displays[key] = services._display(field, new, obj)
@@ -208,8 +216,10 @@ class BulkWrite:
             kind = type(value)
             if value is None or kind is str:
                 snap[name] = value
-            elif kind is int:
+            elif kind is int or kind is Decimal:
                 snap[name] = str(value)
+            elif kind is dt.datetime and value.utcoffset() is not None:
+                snap[name] = value.astimezone(dt.UTC).isoformat()
             else:
                 snap[name] = canonical(value)
         return snap
@@ -350,7 +360,7 @@ class BulkWrite:
             row[self._entry_index[name]] = values[name]
         row[self._entry_index["action"]] = action
         row[self._entry_index["reason"]] = reason
-        row[self._entry_index["changes"]] = _json_param(changes, changes_text)
+        row[self._entry_index["changes"]] = _json_param(changes, changes_text, self._postgresql)
         self.entries.append((row, (before + '"').encode(), ('"' + after).encode()))
 
     # --- Writing (inside change_transaction) ---------------------------------------------------
@@ -433,7 +443,18 @@ def _converter(field):
     converted values) adapted as the backend does, without its checks per value."""
     prep = field.get_db_prep_save
     if type(field) is not models.DateTimeField or not settings.USE_TZ:
-        return lambda value: prep(value, connection)
+        seen = {}  # the same amounts and dates recur: each converted once
+
+        def remembered(value):
+            try:
+                key = (type(value), str(value) if type(value) is Decimal else value)
+                if key not in seen:
+                    seen[key] = prep(value, connection)
+                return seen[key]
+            except TypeError:  # not hashable (a JSON value)
+                return prep(value, connection)
+
+        return remembered
     sqlite = connection.vendor == "sqlite"
     zone = connection.timezone if sqlite else None
 
@@ -447,9 +468,9 @@ def _converter(field):
     return convert
 
 
-def _json_param(value, text: str):
+def _json_param(value, text: str, postgresql: bool):
     """A JSON column's parameter from JSON text already made."""
-    if connection.vendor == "postgresql":
+    if postgresql:
         from psycopg.types.json import Jsonb
 
         return Jsonb(value, dumps=lambda _value: text)
