@@ -18,10 +18,10 @@ and the rows go in with `executemany`. The records and entries are those `save_n
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +37,8 @@ from .models import AuditEntry, ChainHead
 AT_MARK = "\x00at\x00"
 CHANGES_MARK = "\x00changes\x00"
 SEP = (",", ":")
+AT_JSON = json.dumps(AT_MARK)
+CHANGES_JSON = json.dumps(CHANGES_MARK)
 
 
 class StaleRows(Exception):
@@ -83,6 +85,46 @@ def reserve_ids(model: type[models.Model], objs: Sequence[models.Model]) -> None
         obj.pk = pk
 
 
+class Builder:
+    """New records of one model as `model(**values)` builds them (the defaults, a related
+    record's id with the record cached), without `Model.__init__`'s work per record: a large
+    import builds tens of thousands. `common`: values of every record, set once."""
+
+    def __init__(self, model: type[models.Model], **common):
+        proto = model(**common)
+        self.model = model
+        self.base = {k: v for k, v in proto.__dict__.items() if k != "_state"}
+        self.cached = dict(proto._state.fields_cache)
+        # A default made by a callable (a dict, a list) is made again for each record.
+        self.made = [
+            f for f in model._meta.concrete_fields if f.has_default() and callable(f.default)
+        ]
+        self.fields: dict[str, tuple[str, str | None]] = {}
+
+    def __call__(self, **values) -> models.Model:
+        obj = self.model.__new__(self.model)
+        attrs = dict(self.base)
+        for f in self.made:
+            attrs[f.attname] = f.get_default()
+        cached = dict(self.cached)
+        for name, value in values.items():
+            if name not in self.fields:
+                field = self.model._meta.get_field(name)
+                target = field.target_field.attname if field.many_to_one else None
+                self.fields[name] = (field.attname, target)
+            attname, target = self.fields[name]
+            if target is None:
+                attrs[attname] = value
+            else:
+                attrs[attname] = None if value is None else getattr(value, target)
+                cached[name] = value
+        state = models.base.ModelState()
+        state.fields_cache = cached
+        attrs["_state"] = state
+        obj.__dict__.update(attrs)
+        return obj
+
+
 class BulkWrite:
     def __init__(self, actor, *, on_behalf_of=None, stale=None):
         """`stale()`, asked first in `write()`: whether what the rows were checked against
@@ -96,7 +138,10 @@ class BulkWrite:
         self.entries: list[tuple[list, bytes, bytes]] = []
         self.changed: list[tuple[type, models.Model, list[str]]] = []
         self.after_commit: list = []
-        self._displays: dict = {}  # callables the importer runs once this is committed
+        self._displays: dict = {}
+        self._audited: dict = {}  # model: its audited fields (name, attname)
+        self._relations: dict = {}  # model: its related fields by name
+        self._postgresql = connection.vendor == "postgresql"
         context = current_context()
         self._fixed = {
             "actor_id": getattr(actor, "pk", None) or None,
@@ -131,12 +176,17 @@ class BulkWrite:
     def creation_changes(self, obj: models.Model) -> list[dict]:
         """`services.creation_changes`, the names of related records looked up once."""
         changes = []
-        for name, new in services.snapshot(obj).items():
-            if new in (None, ""):
+        relations = self._relations.get(obj.__class__)
+        if relations is None:
+            fields = obj._meta.concrete_fields
+            relations = {f.name: f for f in fields if f.is_relation}
+            self._relations[obj.__class__] = relations
+        for name, new in self._snapshot(obj).items():
+            if new is None or new == "":
                 continue
             change = {"field": name, "old": None, "new": new}
-            field = obj._meta.get_field(name)
-            if field.is_relation:
+            field = relations.get(name)
+            if field is not None:
                 key = (field.related_model, new)
                 if key not in self._displays:
                     self._displays[key] = services._display(field, new, obj)
@@ -145,6 +195,34 @@ class BulkWrite:
             changes.append(change)
         return changes
 
+    def _snapshot(self, obj: models.Model) -> dict[str, str | None]:
+        """`services.snapshot`, its fields listed once per model and plain values taken as
+        they are (the same canonical text, without a call per value)."""
+        model = obj.__class__
+        fields = self._audited.get(model)
+        if fields is None:
+            fields = [(f.name, f.attname) for f in services.audited_fields(obj)]
+            fields = self._audited[model] = fields
+            if services.REDACTED_FIELDS & {name for name, _attname in fields}:
+                self._audited[model] = fields = None
+        if fields is None:
+            return services.snapshot(obj)
+        values = obj.__dict__
+        canonical = services.canonical_value
+        snap = {}
+        for name, attname in fields:
+            value = values[attname] if attname in values else getattr(obj, attname)
+            kind = type(value)
+            if value is None or kind is str:
+                snap[name] = value
+            elif kind is int or kind is Decimal:
+                snap[name] = str(value)
+            elif kind is dt.datetime and value.utcoffset() is not None:
+                snap[name] = value.astimezone(dt.UTC).isoformat()
+            else:
+                snap[name] = canonical(value)
+        return snap
+
     def insert_rows(self, objs: Sequence[models.Model]) -> None:
         """New records (ids reserved) as they are now, their entries added by the caller (a
         record created and changed in one import is inserted in its final state)."""
@@ -152,27 +230,36 @@ class BulkWrite:
             return
         model = objs[0].__class__
         fields = list(model._meta.concrete_fields)
-        plain = [_is_plain(f) for f in fields]
-        stamps = [
-            getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields
-        ]
+        # Each column: taken as it is, a stamp (one time for the rows of this write) or
+        # converted (an aware date and time directly, as the backend's adapter does).
+        now = timezone.now()
+        columns = []  # (attname, how, stamp's value)
+        for f in fields:
+            if _is_plain(f):
+                columns.append((f.attname, None, None))
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                columns.append((f.attname, now, f.get_db_prep_save(now, connection)))
+            else:
+                columns.append((f.attname, _converter(f), None))
+        actor_id = getattr(self.actor, "pk", None)
+        has_creator = any(f.attname == "created_by_id" for f in fields)
         rows = []
         for obj in objs:
             if obj.pk is None:
                 raise ValueError("reserve_ids() first: the entries name the record's id")
-            if hasattr(obj, "created_by_id") and obj.created_by_id is None:
-                obj.created_by_id = getattr(self.actor, "pk", None)
             values = obj.__dict__
-            rows.append(
-                [
-                    values[f.attname]
-                    if is_plain
-                    else f.get_db_prep_save(
-                        f.pre_save(obj, True) if stamp else values[f.attname], connection
-                    )
-                    for f, is_plain, stamp in zip(fields, plain, stamps, strict=True)
-                ]
-            )
+            if has_creator and values["created_by_id"] is None:
+                values["created_by_id"] = actor_id
+            row = []
+            for attname, how, stamp in columns:
+                if how is None:
+                    row.append(values[attname])
+                elif how is now:
+                    values[attname] = now
+                    row.append(stamp)
+                else:
+                    row.append(how(values[attname]))
+            rows.append(row)
             obj._state.adding = False
         self.inserts.append((_insert_sql(model, fields), rows))
 
@@ -236,11 +323,18 @@ class BulkWrite:
             self.extra_sql.append((sql, rows))
 
     def entry(
-        self, obj: models.Model, action: str, changes: list[dict], *, reason: str = ""
+        self,
+        obj: models.Model,
+        action: str,
+        changes: list[dict],
+        *,
+        reason: str = "",
+        root: models.Model | None = None,
     ) -> None:
-        """An audit entry, its canonical text prepared now and its time set at `write()`."""
+        """An audit entry, its canonical text prepared now and its time set at `write()`.
+        `root`: `audit_root(obj)` when the caller has it in hand."""
         record_type, record_id = services.record_ref(obj)
-        root_type, root_id = services.record_ref(services.audit_root(obj))
+        root_type, root_id = services.record_ref(root or services.audit_root(obj))
         values = {
             **self._fixed,
             "record_type": record_type,
@@ -258,14 +352,14 @@ class BulkWrite:
         canonical = dict(values, at=AT_MARK, changes=CHANGES_MARK)
         canonical["actor_id"] = None if values["actor_id"] is None else str(values["actor_id"])
         text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=SEP)
-        text = text.replace(json.dumps(CHANGES_MARK), changes_text, 1)
-        before, after = text.split(json.dumps(AT_MARK), 1)
+        text = text.replace(CHANGES_JSON, changes_text, 1)
+        before, after = text.split(AT_JSON, 1)
         row = list(self._entry_template)
         for name in ("record_type", "record_id", "record_label", "root_type", "root_id"):
             row[self._entry_index[name]] = values[name]
         row[self._entry_index["action"]] = action
         row[self._entry_index["reason"]] = reason
-        row[self._entry_index["changes"]] = _json_param(changes, changes_text)
+        row[self._entry_index["changes"]] = _json_param(changes, changes_text, self._postgresql)
         self.entries.append((row, (before + '"').encode(), ('"' + after).encode()))
 
     # --- Writing (inside change_transaction) ---------------------------------------------------
@@ -297,18 +391,15 @@ class BulkWrite:
         at_text = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()
         at_value = AuditEntry._meta.get_field("at").get_db_prep_save(now, connection)
         index = {f.name: i for i, f in enumerate(self._entry_fields)}
+        at, prev, this = index["at"], index["prev_hash"], index["hash"]
         key = settings.AUDIT_KEY.encode()
         prev_hash = head.last_hash
         rows = []
         for row, before, after in self.entries:
-            message = prev_hash.encode() + b"|" + before + at_text + after
-            digest = hmac.new(key, message, hashlib.sha256).hexdigest()
+            message = b"".join((prev_hash.encode(), b"|", before, at_text, after))
+            digest = hmac.digest(key, message, "sha256").hex()  # hmac.new()'s, in one C call
             row = list(row)
-            row[index["at"]], row[index["prev_hash"]], row[index["hash"]] = (
-                at_value,
-                prev_hash,
-                digest,
-            )
+            row[at], row[prev], row[this] = at_value, prev_hash, digest
             rows.append(row)
             prev_hash = digest
         _insert(cursor, self._entry_sql, rows)
@@ -343,9 +434,39 @@ def _is_plain(field) -> bool:
     )
 
 
-def _json_param(value, text: str):
+def _converter(field):
+    """The field's `get_db_prep_save`, with aware dates and times (most of an import's
+    converted values) adapted as the backend does, without its checks per value."""
+    prep = field.get_db_prep_save
+    if type(field) is not models.DateTimeField or not settings.USE_TZ:
+        seen = {}  # the same amounts and dates recur: each converted once
+
+        def remembered(value):
+            try:
+                key = (type(value), str(value) if type(value) is Decimal else value)
+                if key not in seen:
+                    seen[key] = prep(value, connection)
+                return seen[key]
+            except TypeError:  # not hashable (a JSON value)
+                return prep(value, connection)
+
+        return remembered
+    sqlite = connection.vendor == "sqlite"
+    zone = connection.timezone if sqlite else None
+
+    def convert(value):
+        if type(value) is not dt.datetime or value.utcoffset() is None:
+            return prep(value, connection)
+        if sqlite:  # the adapter's make_naive() and str()
+            return str(value.astimezone(zone).replace(tzinfo=None))
+        return value
+
+    return convert
+
+
+def _json_param(value, text: str, postgresql: bool):
     """A JSON column's parameter from JSON text already made."""
-    if connection.vendor == "postgresql":
+    if postgresql:
         from psycopg.types.json import Jsonb
 
         return Jsonb(value, dumps=lambda _value: text)

@@ -108,12 +108,19 @@ class WorkCalendar:
     def _exception_dates(self) -> list[dt.date]:
         return sorted(self.exceptions)
 
+    @functools.cached_property
+    def _working_days_after(self) -> dict[tuple[dt.date, int], dt.date]:
+        return {}
+
     def is_confirmed(self, day: dt.date) -> bool:
         return day.year in self.confirmed_years
 
     @property
     def zone(self) -> dt.tzinfo:
         return self.tz or company_zone()
+
+
+_UTC_CALENDAR = WorkCalendar(tz=dt.UTC)
 
 
 def _length(periods: Periods) -> dt.timedelta:
@@ -238,10 +245,22 @@ def add_working_days(cal: WorkCalendar, start: dt.datetime, n: int) -> dt.dateti
     n = _whole_days(n)
     if n == 0:
         return _aware(cal, wall)
-    day = wall.date()
-    for _step in range(n):
-        day = next_working_day(cal, day)
-    return _aware(cal, _same_time_on(cal, day, wall.time()))
+    return _aware(cal, _same_time_on(cal, _nth_working_day(cal, wall.date(), n), wall.time()))
+
+
+def _nth_working_day(cal: WorkCalendar, day: dt.date, n: int) -> dt.date:
+    """The n-th working day after `day`, remembered by the calendar (an import of 50,000
+    complaints asks for the same few hundred days again and again)."""
+    known = cal._working_days_after
+    found = known.get((day, n))
+    if found is None:
+        if len(known) > 100_000:  # a long-lived calendar stays small
+            known.clear()
+        found = day
+        for _step in range(n):
+            found = next_working_day(cal, found)
+        known[(day, n)] = found
+    return found
 
 
 def add_working_hours(cal: WorkCalendar, start: dt.datetime, hours) -> dt.datetime:
@@ -265,7 +284,7 @@ def add_working_hours(cal: WorkCalendar, start: dt.datetime, hours) -> dt.dateti
 
 def add_calendar_hours(start: dt.datetime, hours, tz: dt.tzinfo | None = None) -> dt.datetime:
     """start + hours of real time (through UTC, so daylight-saving changes count correctly)."""
-    _wall(WorkCalendar(tz=dt.UTC), start)  # the same checks as the other functions
+    _wall(_UTC_CALENDAR, start)  # the same checks as the other functions
     return (start.astimezone(dt.UTC) + _duration(hours)).astimezone(tz or company_zone())
 
 
