@@ -13,12 +13,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def type_into(page, scope, text: str) -> None:
+    select = scope.locator("select.tomselected").first.element_handle()
     scope.locator(".ts-control").first.click()
     expect(scope.locator(".ts-control input")).to_be_focused()
+    # The list loaded on focus first (see the team notes on typing while it loads).
+    page.wait_for_function("select => !select.tomselect.loading", arg=select)
     page.keyboard.type(text)
     page.wait_for_function(
         "select => select.tomselect.refreshTimeout == null && !select.tomselect.loading",
-        arg=scope.locator("select.tomselected").first.element_handle(),
+        arg=select,
     )
 
 
