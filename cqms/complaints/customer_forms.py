@@ -29,6 +29,17 @@ NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]{0,99}$")
 MAX_TEMPLATE_CELLS = 2_000_000
 CONTINUATION = "8D+"
 
+ACTION_COLUMNS = [
+    "root_cause",
+    "description",
+    "owner",
+    "due_date",
+    "verification_plan",
+    "status",
+    "done_at",
+    "effectiveness_result",
+]
+
 # The lists of the 8D (as the report's tables draw them) and the keys of their columns.
 LISTS = {
     "team": ["name", "department", "role", "contact"],
@@ -51,26 +62,8 @@ LISTS = {
         "verification",
         "verified",
     ],
-    "corrective_actions": [
-        "root_cause",
-        "description",
-        "owner",
-        "due_date",
-        "verification_plan",
-        "status",
-        "done_at",
-        "effectiveness_result",
-    ],
-    "preventive_actions": [
-        "root_cause",
-        "description",
-        "owner",
-        "due_date",
-        "verification_plan",
-        "status",
-        "done_at",
-        "effectiveness_result",
-    ],
+    "corrective_actions": ACTION_COLUMNS,
+    "preventive_actions": ACTION_COLUMNS,
     "documents": ["document", "affected", "new_revision", "not_affected_reason"],
     "deployments": ["target", "action", "owner", "due_date", "done_at"],
     "signatures": ["label", "name", "position", "date", "meaning"],
